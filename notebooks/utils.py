@@ -1,0 +1,252 @@
+"""Helpers shared by the two MLP notebooks.
+
+Import it before anything else in a notebook (``import utils``). It holds only
+what both notebooks need:
+
+1. an environment guard: d2l 1.0.3 is Keras 2 code, so TensorFlow must use
+   tf-keras (``TF_USE_LEGACY_KERAS=1``), on Python 3.10-3.13;
+2. Fashion-MNIST, checked before training: copied from Debian's
+   ``dataset-fashion-mnist`` package or downloaded once, then verified;
+3. ``FashionMNIST``: d2l's data module with its loader fixed (shuffle, then batch);
+4. seeding, a one-line runtime report, exact test-set evaluation, a stopwatch.
+
+Run ``python utils.py`` to fetch and verify the data (that is what ``make data`` does).
+"""
+
+import gzip
+import hashlib
+import importlib.metadata
+import os
+import shutil
+import sys
+import time
+import urllib.request
+import zlib
+from pathlib import Path
+
+# -- 1. Environment guard ------------------------------------------------------
+# These must be set before TensorFlow first loads Keras. The course's Jupyter
+# kernel sets them too, so `from d2l import tensorflow as d2l` can come first.
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # tf.keras = Keras 2 (tf-keras)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TF's C++ info logs
+
+SUPPORTED_PYTHON = ((3, 10), (3, 13))
+
+
+class CourseEnvironmentError(RuntimeError):
+    """This Python or Keras cannot run the course; the message says what to do."""
+
+
+def check_python(version=sys.version_info):
+    """Raise CourseEnvironmentError unless Python is 3.10-3.13 (TensorFlow 2.21's range)."""
+    (lo, hi), v = SUPPORTED_PYTHON, tuple(version[:2])
+    if not lo <= v <= hi:
+        raise CourseEnvironmentError(
+            f"Python {v[0]}.{v[1]} cannot run this course: TensorFlow 2.21 supports "
+            f"Python {lo[0]}.{lo[1]}-{hi[0]}.{hi[1]}. Install one of those (for example "
+            "with conda: `conda env create -f environment.yml`), then `make clean lab`."
+        )
+
+
+def check_keras(keras_module_name):
+    """Raise CourseEnvironmentError unless tf.keras is Keras 2 (tf-keras), as d2l 1.0.3 needs."""
+    if not keras_module_name.startswith("tf_keras"):
+        raise CourseEnvironmentError(
+            f"TensorFlow's tf.keras is Keras 3 ({keras_module_name}), but d2l 1.0.3 "
+            "needs Keras 2 (tf-keras). Keras 3 was loaded before TF_USE_LEGACY_KERAS=1 "
+            "was set, and a running kernel cannot switch back. Restart the kernel "
+            "(Kernel > Restart Kernel) and run `import utils` before anything imports "
+            "TensorFlow, or pick the 'MLP course' kernel, which sets it for you."
+        )
+
+
+check_python()
+try:
+    import tensorflow as tf
+
+    check_keras(tf.keras.__name__)
+except ImportError as err:  # tf-keras missing: TensorFlow falls over on first use
+    raise CourseEnvironmentError(
+        f"{err}. The course needs tensorflow 2.21 and tf-keras 2.21: run `make install`."
+    ) from err
+
+from d2l import tensorflow as d2l  # noqa: E402  (after the guard, on purpose)
+
+# -- 2. Fashion-MNIST, verified ------------------------------------------------
+# sha256 of each file's *decompressed* bytes (the same whichever mirror gzipped
+# it), and how many items it holds.
+FASHION_MNIST = {
+    "train-images-idx3-ubyte.gz": (
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", 60_000),
+    "train-labels-idx1-ubyte.gz": (
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", 60_000),
+    "t10k-images-idx3-ubyte.gz": (
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", 10_000),
+    "t10k-labels-idx1-ubyte.gz": (
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", 10_000),
+}
+DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")  # apt-get install dataset-fashion-mnist
+DOWNLOAD_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+
+
+class DataError(RuntimeError):
+    """Fashion-MNIST is missing or damaged; the message names the file and the fix."""
+
+
+def keras_home():
+    """Keras's cache folder: $KERAS_HOME, or ~/.keras."""
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+
+
+def data_dir():
+    """Where Fashion-MNIST lives: <keras_home>/datasets/fashion-mnist."""
+    return keras_home() / "datasets" / "fashion-mnist"
+
+
+def verify_file(path):
+    """Check one Fashion-MNIST file: gzip intact, 28x28 images or labels 0-9, sha256."""
+    path = Path(path)
+    name = path.name.removesuffix(".part")
+    expected_sha, count = FASHION_MNIST[name]
+    try:
+        with gzip.open(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError, zlib.error) as err:
+        raise DataError(_damaged(path, f"it is not a complete gzip file ({err})")) from None
+    is_images = "images" in name
+    header = (2051, count, 28, 28) if is_images else (2049, count)
+    offset = 4 * len(header)
+    found = tuple(int.from_bytes(raw[i:i + 4], "big") for i in range(0, offset, 4))
+    if found != header or len(raw) != offset + count * (784 if is_images else 1):
+        raise DataError(_damaged(path, f"its header/size is {found}, expected {header}"))
+    if not is_images and max(raw[offset:]) > 9:
+        raise DataError(_damaged(path, "it holds labels outside 0-9"))
+    if hashlib.sha256(raw).hexdigest() != expected_sha:
+        raise DataError(_damaged(path, "its contents do not match the published sha256"))
+
+
+def _damaged(path, why):
+    return (
+        f"Fashion-MNIST file {path} is damaged: {why}. It was left in place. "
+        f"Move it away (or delete it yourself), then run `make data` to copy a fresh "
+        f"one from {DEBIAN_DIR} or download it again."
+    )
+
+
+def _download(name, target):
+    """Download one file to target (via a .part file), or raise DataError."""
+    part = target.with_name(target.name + ".part")
+    try:
+        with urllib.request.urlopen(DOWNLOAD_URL + name, timeout=15) as r, open(part, "wb") as f:
+            shutil.copyfileobj(r, f)
+    except OSError as err:  # URLError, timeouts and refused connections are OSErrors
+        part.unlink(missing_ok=True)  # our own partial download, never a user's file
+        raise DataError(
+            f"Fashion-MNIST is not on this machine and could not be downloaded "
+            f"({getattr(err, 'reason', err)}). Either install Debian's copy "
+            f"(`sudo apt-get install dataset-fashion-mnist`, files in {DEBIAN_DIR}), "
+            f"or connect to the internet once and run `make data`. "
+            f"The files go to {target.parent}."
+        ) from None
+    verify_file(part)
+    part.rename(target)
+
+
+def prepare_fashion_mnist(quiet=False):
+    """Make sure the four files are in Keras's cache and intact; return the folder.
+
+    Missing files are copied from Debian's package when it is installed, and
+    downloaded otherwise. Files already there are verified, never replaced.
+    """
+    folder = data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in FASHION_MNIST:
+        target = folder / name
+        if not target.exists():
+            source = DEBIAN_DIR / name
+            if source.exists():
+                if not quiet:
+                    print(f"copying {source} -> {target}")
+                shutil.copyfile(source, target)
+            else:
+                if not quiet:
+                    print(f"downloading {DOWNLOAD_URL + name} -> {target}")
+                _download(name, target)
+        verify_file(target)
+    return folder
+
+
+# -- 3. The data module ----------------------------------------------------------
+class FashionMNIST(d2l.FashionMNIST):
+    """d2l's Fashion-MNIST module, with verified files and a fixed training loader.
+
+    d2l 1.0.3's TensorFlow loader batches first and shuffles second, so the same
+    256 images stay together in every epoch. This one shuffles the 60,000
+    examples, then batches them: new batches every epoch. `seed` fixes that
+    order, so two models trained with the same seed see the same batches.
+    """
+
+    def __init__(self, batch_size=64, seed=0):
+        d2l.DataModule.__init__(self)
+        self.save_hyperparameters()
+        prepare_fashion_mnist(quiet=True)
+        self.train, self.val = tf.keras.datasets.fashion_mnist.load_data(
+            cache_dir=str(keras_home()))
+
+    def get_dataloader(self, train):
+        X, y = self.train if train else self.val
+        data = tf.data.Dataset.from_tensor_slices((X[..., None], y.astype("int32")))
+        if train:
+            data = data.shuffle(len(X), seed=self.seed)  # shuffle examples...
+        data = data.batch(self.batch_size)  # ...then batch
+        scale = lambda X, y: (tf.cast(X, tf.float32) / 255, y)  # noqa: E731
+        return data.map(scale).prefetch(tf.data.AUTOTUNE)
+
+
+# -- 4. Seeding, runtime report, exact evaluation, timing -----------------------
+def set_seed(seed=0):
+    """Seed Python, NumPy and TensorFlow, so a run on the CPU repeats exactly."""
+    tf.keras.utils.set_random_seed(seed)
+
+
+def runtime_report():
+    """One line: the device this kernel trains on, and the library versions."""
+    gpus = tf.config.list_physical_devices("GPU")
+    device = f"GPU x{len(gpus)}" if gpus else f"CPU ({os.cpu_count()} cores)"
+    return (f"{device} | Python {sys.version.split()[0]} | TensorFlow {tf.__version__} | "
+            f"tf-keras {importlib.metadata.version('tf-keras')} | "
+            f"d2l {importlib.metadata.version('d2l')}")
+
+
+def evaluate(model, data):
+    """Exact accuracy and mean cross-entropy over the whole test set (10,000 images).
+
+    d2l's board shows the mean of per-batch accuracies instead; its last batch
+    holds only 16 images, so that mean is slightly off.
+    """
+    correct, loss_sum, n = 0, 0.0, 0
+    for X, y in data.val_dataloader():
+        logits = model(X)
+        loss_sum += float(tf.reduce_sum(
+            tf.keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)))
+        correct += int(tf.reduce_sum(tf.cast(tf.argmax(logits, 1, tf.int32) == y, tf.int32)))
+        n += len(y)
+    return correct / n, loss_sum / n
+
+
+class Stopwatch:
+    """Time a block: `with Stopwatch() as t: ...`, then read `t.seconds`."""
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+
+
+if __name__ == "__main__":
+    try:
+        print(f"Fashion-MNIST verified in {prepare_fashion_mnist()}")
+    except DataError as err:
+        sys.exit(f"error: {err}")
