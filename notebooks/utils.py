@@ -186,7 +186,7 @@ class FashionMNIST(d2l.FashionMNIST):
     order, so two models trained with the same seed see the same batches.
     """
 
-    def __init__(self, batch_size=64, seed=0):
+    def __init__(self, batch_size=64, resize=(28, 28), seed=0):
         d2l.DataModule.__init__(self)
         self.save_hyperparameters()
         prepare_fashion_mnist(quiet=True)
@@ -199,11 +199,34 @@ class FashionMNIST(d2l.FashionMNIST):
         if train:
             data = data.shuffle(len(X), seed=self.seed)  # shuffle examples...
         data = data.batch(self.batch_size)  # ...then batch
-        scale = lambda X, y: (tf.cast(X, tf.float32) / 255, y)  # noqa: E731
-        return data.map(scale).prefetch(tf.data.AUTOTUNE)
+        data = data.map(lambda X, y: (tf.cast(X, tf.float32) / 255, y))
+        if tuple(self.resize) != (28, 28):
+            data = data.map(lambda X, y: (tf.image.resize(X, self.resize), y))
+        return data.prefetch(tf.data.AUTOTUNE)
 
 
-# -- 4. Seeding, runtime report, exact evaluation, timing -----------------------
+# -- 4. The from-scratch model of notebook 01 -------------------------------------
+class MLPScratch(d2l.Classifier):
+    """Notebook 01's MLP in one class, so notebook 02 can compare against it.
+
+    Notebook 01 builds the same class step by step and checks it against this one.
+    """
+
+    def __init__(self, num_inputs, num_outputs, num_hiddens, lr, sigma=0.01):
+        super().__init__()
+        self.save_hyperparameters()
+        self.W1 = tf.Variable(tf.random.normal((num_inputs, num_hiddens)) * sigma)
+        self.b1 = tf.Variable(tf.zeros(num_hiddens))
+        self.W2 = tf.Variable(tf.random.normal((num_hiddens, num_outputs)) * sigma)
+        self.b2 = tf.Variable(tf.zeros(num_outputs))
+
+    def forward(self, X):
+        X = tf.reshape(X, (-1, self.num_inputs))
+        H = tf.math.maximum(tf.matmul(X, self.W1) + self.b1, 0)
+        return tf.matmul(H, self.W2) + self.b2
+
+
+# -- 5. Seeding, runtime report, exact evaluation, timing -----------------------
 def set_seed(seed=0):
     """Seed Python, NumPy and TensorFlow, so a run on the CPU repeats exactly."""
     tf.keras.utils.set_random_seed(seed)
@@ -218,14 +241,14 @@ def runtime_report():
             f"d2l {importlib.metadata.version('d2l')}")
 
 
-def evaluate(model, data):
-    """Exact accuracy and mean cross-entropy over the whole test set (10,000 images).
+def evaluate(model, data, train=False):
+    """Exact accuracy and mean cross-entropy over every test image (or training image).
 
-    d2l's board shows the mean of per-batch accuracies instead; its last batch
-    holds only 16 images, so that mean is slightly off.
+    d2l's board shows the mean of per-batch accuracies instead; its last test
+    batch holds only 16 images, so that mean is slightly off.
     """
     correct, loss_sum, n = 0, 0.0, 0
-    for X, y in data.val_dataloader():
+    for X, y in data.get_dataloader(train):
         logits = model(X)
         loss_sum += float(tf.reduce_sum(
             tf.keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)))
@@ -245,8 +268,13 @@ class Stopwatch:
         self.seconds = time.perf_counter() - self.start
 
 
-if __name__ == "__main__":
+def main():
+    """`python utils.py` (what `make data` runs): fetch and verify the data, or explain."""
     try:
         print(f"Fashion-MNIST verified in {prepare_fashion_mnist()}")
     except DataError as err:
         sys.exit(f"error: {err}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""Unit tests for notebooks/utils.py: data checks, bad inputs, the Keras guard, helpers."""
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import utils
+from conftest import ROOT
+
+tf = utils.tf
+NAMES = list(utils.FASHION_MNIST)
+needs_data = pytest.mark.skipif(
+    not all((utils.DEBIAN_DIR / n).exists() for n in NAMES),
+    reason=f"Debian's dataset-fashion-mnist is not installed ({utils.DEBIAN_DIR})",
+)
+
+
+@pytest.fixture
+def empty_home(tmp_path, monkeypatch):
+    """A Keras home with no data, no Debian copy, and no network to download from."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(utils, "DEBIAN_DIR", tmp_path / "no-debian-package")
+    monkeypatch.setattr(utils, "DOWNLOAD_URL", "http://127.0.0.1:9/")  # nothing listens
+    return tmp_path
+
+
+def rewrite(path, edit):
+    """Decompress a gzip file, apply edit(bytes) -> bytes, and compress it back."""
+    raw = gzip.decompress(path.read_bytes())
+    path.write_bytes(gzip.compress(edit(raw)))
+
+
+def copy_into_cache(name):
+    target = utils.data_dir() / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes((utils.DEBIAN_DIR / name).read_bytes())
+    return target
+
+
+@needs_data
+@pytest.mark.parametrize("name", NAMES)
+def test_debian_files_pass_verification(name):
+    utils.verify_file(utils.DEBIAN_DIR / name)
+
+
+@needs_data
+def test_prepare_copies_debian_files_into_keras_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    folder = utils.prepare_fashion_mnist(quiet=True)
+    assert folder == tmp_path / "datasets" / "fashion-mnist"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(NAMES)
+
+
+def test_missing_data_offline_names_both_remedies(empty_home):
+    with pytest.raises(utils.DataError) as err:
+        utils.prepare_fashion_mnist(quiet=True)
+    message = str(err.value)
+    assert "apt-get install dataset-fashion-mnist" in message
+    assert "connect to the internet once" in message
+    assert not list(utils.data_dir().iterdir())  # no half-downloaded file left behind
+
+
+@needs_data
+def test_truncated_file_is_reported_by_name_and_kept(empty_home):
+    target = copy_into_cache("train-labels-idx1-ubyte.gz")
+    target.write_bytes(target.read_bytes()[:1000])
+    with pytest.raises(utils.DataError, match="train-labels-idx1-ubyte.gz is damaged"):
+        utils.prepare_fashion_mnist(quiet=True)
+    assert target.stat().st_size == 1000  # left in place for the user
+
+
+@needs_data
+def test_changed_pixel_fails_the_checksum(empty_home):
+    target = copy_into_cache("t10k-images-idx3-ubyte.gz")
+    rewrite(target, lambda raw: raw[:-1] + bytes([(raw[-1] + 1) % 256]))
+    with pytest.raises(utils.DataError, match="do not match the published sha256"):
+        utils.verify_file(target)
+
+
+@needs_data
+def test_label_outside_0_to_9_is_rejected(empty_home):
+    target = copy_into_cache("t10k-labels-idx1-ubyte.gz")
+    rewrite(target, lambda raw: raw[:-1] + bytes([42]))
+    with pytest.raises(utils.DataError, match="labels outside 0-9"):
+        utils.verify_file(target)
+
+
+@needs_data
+def test_wrong_image_count_is_rejected(empty_home):
+    target = copy_into_cache("t10k-images-idx3-ubyte.gz")
+    rewrite(target, lambda raw: raw[:16 + 784 * 500])
+    with pytest.raises(utils.DataError, match="header/size"):
+        utils.verify_file(target)
+
+
+@needs_data
+def test_damaged_cache_file_is_not_replaced_by_debian_copy(empty_home, monkeypatch):
+    monkeypatch.setattr(utils, "DEBIAN_DIR", Path("/usr/share/datasets/fashion-mnist"))
+    target = copy_into_cache("train-labels-idx1-ubyte.gz")
+    target.write_bytes(b"not gzip at all")
+    with pytest.raises(utils.DataError):
+        utils.prepare_fashion_mnist(quiet=True)
+    assert target.read_bytes() == b"not gzip at all"
+
+
+def test_make_data_exits_with_one_line_error_when_data_is_missing(empty_home):
+    with pytest.raises(SystemExit) as exit_:
+        utils.main()
+    assert str(exit_.value.code).startswith("error: Fashion-MNIST is not on this machine")
+
+
+@pytest.mark.parametrize("version", [(3, 9), (3, 14)])
+def test_unsupported_python_is_refused_with_the_fix(version):
+    with pytest.raises(utils.CourseEnvironmentError, match="supports Python 3.10-3.13"):
+        utils.check_python(version)
+
+
+@pytest.mark.parametrize("version", [(3, 10), (3, 13)])
+def test_supported_python_passes(version):
+    utils.check_python(version)
+
+
+def test_keras_3_already_loaded_is_refused_with_restart_advice():
+    env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
+    env["PYTHONPATH"] = str(ROOT / "notebooks")
+    code = "import tensorflow as tf; tf.keras.Sequential; import utils"  # Keras 3 first
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "CourseEnvironmentError" in result.stderr
+    assert "Restart the kernel" in result.stderr
+
+
+def test_tf_keras_is_keras_2():
+    assert tf.keras.__name__.startswith("tf_keras")
+    assert isinstance(utils.d2l.Classifier(), tf.keras.Model)
+
+
+def test_set_seed_repeats_random_draws():
+    utils.set_seed(3)
+    first = tf.random.normal((5,)).numpy()
+    utils.set_seed(3)
+    assert np.array_equal(first, tf.random.normal((5,)).numpy())
+
+
+def test_runtime_report_names_device_and_versions():
+    report = utils.runtime_report()
+    assert report.startswith(("CPU", "GPU"))
+    assert f"TensorFlow {tf.__version__}" in report
+    assert "d2l 1.0.3" in report
+
+
+@pytest.fixture(scope="module")
+def data():
+    utils.prepare_fashion_mnist(quiet=True)
+    return utils.FashionMNIST(batch_size=256)
+
+
+def batches(loader):
+    """Each batch as the set of its images' pixel sums."""
+    return [frozenset(tf.reduce_sum(X, [1, 2, 3]).numpy().round(3)) for X, _ in loader]
+
+
+def test_loader_draws_new_batches_every_epoch(data):
+    loader = data.train_dataloader()
+    first, second = batches(loader), batches(loader)
+    assert len(first) == 235
+    assert not set(first) & set(second)
+
+
+def test_loader_same_seed_gives_same_batches(data):
+    assert batches(data.train_dataloader()) == batches(data.train_dataloader())
+
+
+def test_loader_scales_pixels_to_unit_interval(data):
+    X, y = next(iter(data.train_dataloader()))
+    assert X.shape == (256, 28, 28, 1) and X.dtype == tf.float32
+    assert 0.0 <= float(tf.reduce_min(X)) and float(tf.reduce_max(X)) <= 1.0
+    assert y.dtype == tf.int32
+
+
+def test_evaluate_counts_every_test_image(data):
+    always_class_0 = lambda X: tf.zeros((len(X), 10)) + tf.one_hot([0], 10)  # noqa: E731
+    accuracy, loss = utils.evaluate(always_class_0, data)
+    assert accuracy == 1000 / 10000  # Fashion-MNIST's test set has 1,000 images per class
+    assert loss == pytest.approx(-np.log(np.e / (np.e + 9)), rel=1e-5)
+
+
+def test_mlp_scratch_has_203530_parameters():
+    model = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=256, lr=0.1)
+    assert sum(int(tf.size(p)) for p in model.trainable_variables) == 203_530
+
+
+def test_stopwatch_measures_elapsed_time():
+    with utils.Stopwatch() as clock:
+        sum(range(10_000))
+    assert clock.seconds > 0
