@@ -31,13 +31,14 @@ $(INSTALLED): requirements.txt
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "MLP course" \
 	    --env TF_USE_LEGACY_KERAS 1 --env TF_CPP_MIN_LOG_LEVEL 2
 	$(BIN)/python .ci/quiet_kernel.py $(ENV)/share/jupyter/kernels/$(KERNEL)/kernel.json
+	-$(BIN)/python slides/build.py --fetch
 	touch $@
 
 data: install
 	$(BIN)/python notebooks/utils.py
 
 lab: data
-	$(BIN)/jupyter lab --ip=127.0.0.1 notebooks/
+	$(BIN)/jupyter lab --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 test: data
 	$(BIN)/python -m ruff check notebooks tests
