@@ -232,11 +232,15 @@ def set_seed(seed=0):
     tf.keras.utils.set_random_seed(seed)
 
 
+def device_name():
+    """The device TensorFlow trains on here: 'GPU x1', or 'CPU (2 cores)'."""
+    gpus = tf.config.list_physical_devices("GPU")
+    return f"GPU x{len(gpus)}" if gpus else f"CPU ({os.cpu_count()} cores)"
+
+
 def runtime_report():
     """One line: the device this kernel trains on, and the library versions."""
-    gpus = tf.config.list_physical_devices("GPU")
-    device = f"GPU x{len(gpus)}" if gpus else f"CPU ({os.cpu_count()} cores)"
-    return (f"{device} | Python {sys.version.split()[0]} | TensorFlow {tf.__version__} | "
+    return (f"{device_name()} | Python {sys.version.split()[0]} | TensorFlow {tf.__version__} | "
             f"tf-keras {importlib.metadata.version('tf-keras')} | "
             f"d2l {importlib.metadata.version('d2l')}")
 

@@ -200,3 +200,8 @@ def test_stopwatch_measures_elapsed_time():
     with utils.Stopwatch() as clock:
         sum(range(10_000))
     assert clock.seconds > 0
+
+
+def test_device_name_matches_visible_devices():
+    expected = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+    assert utils.device_name().startswith(expected)
