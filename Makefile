@@ -48,4 +48,4 @@ slides: install
 	$(BIN)/python slides/build.py
 
 clean:
-	rm -rf .venv .pytest_cache .ruff_cache notebooks/.ipynb_checkpoints slides/vendor
+	rm -rf .venv .pytest_cache .ruff_cache slides/vendor slides/screenshots

@@ -67,7 +67,8 @@ try:
     check_keras(tf.keras.__name__)
 except ImportError as err:  # tf-keras missing: TensorFlow falls over on first use
     raise CourseEnvironmentError(
-        f"{err}. The course needs tensorflow 2.21 and tf-keras 2.21: run `make install`."
+        f"{str(err).rstrip('.')}. The course needs tensorflow 2.21 and tf-keras 2.21: "
+        "run `make install`."
     ) from err
 
 from d2l import tensorflow as d2l  # noqa: E402  (after the guard, on purpose)
@@ -167,7 +168,9 @@ def prepare_fashion_mnist(quiet=False):
             if source.exists():
                 if not quiet:
                     print(f"copying {source} -> {target}")
-                shutil.copyfile(source, target)
+                part = target.with_name(target.name + ".part")  # complete files only
+                shutil.copyfile(source, part)
+                part.rename(target)
             else:
                 if not quiet:
                     print(f"downloading {DOWNLOAD_URL + name} -> {target}")

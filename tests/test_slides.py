@@ -32,11 +32,15 @@ def deck_of(notebook):
     return ROOT / "slides" / f"{notebook.stem}.html"
 
 
+def count_cells(notebook, *slide_types):
+    nb = nbformat.read(notebook, as_version=4)
+    return sum(c.metadata.get("slideshow", {}).get("slide_type") in slide_types
+               for c in nb.cells)
+
+
 def slide_count(notebook):
     """Slides reveal.js should show: one per `slide` or `subslide` cell."""
-    nb = nbformat.read(notebook, as_version=4)
-    return sum(c.metadata.get("slideshow", {}).get("slide_type") in ("slide", "subslide")
-               for c in nb.cells)
+    return count_cells(notebook, "slide", "subslide")
 
 
 def test_there_are_two_notebooks_and_two_decks():
@@ -116,6 +120,20 @@ def test_static_deck_renders_offline(browser, notebook):
         const i = Reveal.getIndices(slide); Reveal.slide(i.h, i.v); return i; }""")
     assert equation is not None
     page.screenshot(path=SHOTS / f"{notebook.stem}-equation.png")
+    page.context.close()
+
+
+@needs_chromium
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
+def test_static_deck_prints_one_pdf_page_per_slide_and_fragment(browser, notebook):
+    # a slide taller than 720 px would spill onto extra pages
+    page = open_offline(browser, deck_of(notebook).as_uri() + "?print-pdf")
+    page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=30_000)
+    page.evaluate("MathJax.startup.promise")
+    pdf = page.pdf(width="1280px", height="720px", print_background=True)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages == slide_count(notebook) + count_cells(notebook, "fragment")
+    assert page.problems == []
     page.context.close()
 
 

@@ -135,6 +135,15 @@ def test_keras_3_already_loaded_is_refused_with_restart_advice():
     assert "Restart the kernel" in result.stderr
 
 
+def test_missing_tf_keras_says_how_to_install_it():
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "notebooks"))
+    code = "import sys; sys.modules['tf_keras'] = None; import utils"  # as if not installed
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "CourseEnvironmentError" in result.stderr
+    assert "run `make install`" in result.stderr
+
+
 def test_tf_keras_is_keras_2():
     assert tf.keras.__name__.startswith("tf_keras")
     assert isinstance(utils.d2l.Classifier(), tf.keras.Model)
