@@ -128,7 +128,8 @@ def test_static_deck_renders_offline(browser, notebook):
 def test_static_deck_prints_one_pdf_page_per_slide_and_fragment(browser, notebook):
     # a slide taller than 720 px would spill onto extra pages
     page = open_offline(browser, deck_of(notebook).as_uri() + "?print-pdf")
-    page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=30_000)
+    page.wait_for_function("document.querySelectorAll('.reveal .pdf-page').length > 0",
+                           timeout=30_000)  # reveal.js has laid out the print view
     page.evaluate("MathJax.startup.promise")
     pdf = page.pdf(width="1280px", height="720px", print_background=True)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
