@@ -41,7 +41,7 @@ lab: data
 	$(BIN)/jupyter lab --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 test: data
-	$(BIN)/python -m ruff check notebooks tests
+	$(BIN)/python -m ruff check notebooks tests slides .ci
 	$(BIN)/python -m pytest
 
 slides: install

@@ -7,5 +7,6 @@ if not (3, 10) <= (major, minor) <= (3, 13):
         f"error: {sys.executable} is Python {major}.{minor}; the course needs "
         "Python 3.10-3.13 (TensorFlow 2.21's range).\n"
         "Install one, then run for example:  make clean && make PYTHON=python3.12 lab\n"
-        "or with conda:  conda env create -f environment.yml && conda activate mlp-course && make lab"
+        "or with conda:  conda env create -f environment.yml && "
+        "conda activate mlp-course && make lab"
     )

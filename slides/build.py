@@ -10,7 +10,6 @@ a CDN instead, and the build says how to get them.
 """
 
 import hashlib
-import json
 import shutil
 import subprocess
 import sys
