@@ -5,10 +5,12 @@
 #   make test    set up (first time only) and run the whole test suite
 #   make slides  build the static reveal.js decks in slides/ from the notebooks
 #   make data    fetch and verify Fashion-MNIST (Debian's copy, or a download)
+#   make spread  re-measure the spread the notebooks' check limits come from (~20 min)
+#   make publish REPO=https://github.com/you/mlp-course   set your copy's address
+#                in both notebooks and the README's Colab/Kaggle/Binder links
 #   make clean   remove the .venv and build caches (never notebooks or data)
 
 PYTHON ?= python3
-KERNEL := mlp-course
 # An active conda env (other than base) is used as it is; otherwise a local .venv.
 ifneq ($(filter-out base,$(CONDA_DEFAULT_ENV)),)
 ENV := $(CONDA_PREFIX)
@@ -18,19 +20,20 @@ endif
 BIN := $(ENV)/bin
 INSTALLED := $(ENV)/.mlp-course-installed
 
-.PHONY: install lab test slides data clean
+REPO ?=
+BRANCH ?= main
+
+.PHONY: install lab test slides data spread publish clean
 .DEFAULT_GOAL := lab
 
 install: $(INSTALLED)
 
-$(INSTALLED): requirements.txt
+$(INSTALLED): requirements.txt .ci/course_env.py
 	@$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) .ci/check_python.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(ENV)
 	$(BIN)/python -m pip install -r requirements.txt
 	$(BIN)/python -m pip install --no-deps d2l==1.0.3
-	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "MLP course" \
-	    --env TF_USE_LEGACY_KERAS 1 --env TF_CPP_MIN_LOG_LEVEL 2
-	$(BIN)/python .ci/quiet_kernel.py $(ENV)/share/jupyter/kernels/$(KERNEL)/kernel.json
+	$(BIN)/python .ci/course_env.py
 	-$(BIN)/python slides/build.py --fetch
 	touch $@
 
@@ -41,10 +44,17 @@ lab: data
 	$(BIN)/jupyter lab --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 test: data
-	$(BIN)/python -m ruff check notebooks tests slides .ci
+	$(BIN)/python -m ruff check notebooks tests slides tools .ci
 	$(BIN)/python -m pytest
 
+spread: data
+	$(BIN)/python tools/spread.py
+
 slides: install
+	$(BIN)/python slides/build.py
+
+publish: install
+	$(BIN)/python tools/publish.py "$(REPO)" "$(BRANCH)"
 	$(BIN)/python slides/build.py
 
 clean:

@@ -3,38 +3,53 @@
 Import it before anything else in a notebook (``import utils``). It holds only
 what both notebooks need:
 
-1. an environment guard: d2l 1.0.3 is Keras 2 code, so TensorFlow must use
-   tf-keras (``TF_USE_LEGACY_KERAS=1``), on Python 3.10-3.13;
+1. the environment: Python 3.10-3.13, TensorFlow 2.20-2.21 with tf.keras as
+   Keras 2 (``TF_USE_LEGACY_KERAS=1``, as d2l 1.0.3 needs), and d2l and tf-keras
+   installed (``--no-deps``) where they are missing, as on Colab and Kaggle;
 2. Fashion-MNIST, checked before training: copied from Debian's
    ``dataset-fashion-mnist`` package or downloaded once, then verified;
 3. ``FashionMNIST``: d2l's data module with its loader fixed (shuffle, then batch);
-4. seeding, a one-line runtime report, exact test-set evaluation, a stopwatch.
+4. seeding (``$COURSE_SEED``), a runtime report, exact evaluation, a stopwatch,
+   and the checks the notebooks run, with tolerances in units of float round-off.
 
 Run ``python utils.py`` to fetch and verify the data (that is what ``make data`` does).
 """
 
 import gzip
 import hashlib
+import importlib
 import importlib.metadata
+import importlib.util
+import json
+import math
 import os
 import shutil
+import subprocess
 import sys
 import time
 import urllib.request
 import zlib
 from pathlib import Path
 
-# -- 1. Environment guard ------------------------------------------------------
+import numpy as np
+
+# -- 1. Environment --------------------------------------------------------------
 # These must be set before TensorFlow first loads Keras. The course's Jupyter
-# kernel sets them too, so `from d2l import tensorflow as d2l` can come first.
+# kernel and environment set them too, so `from d2l import tensorflow as d2l` can come first.
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # tf.keras = Keras 2 (tf-keras)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TF's C++ info logs
 
 SUPPORTED_PYTHON = ((3, 10), (3, 13))
+SUPPORTED_TENSORFLOW = ((2, 20), (2, 21))  # 2.21 in the course env; 2.20 on Colab and Kaggle
+D2L = "d2l==1.0.3"  # always with --no-deps: its own pins (numpy==1.23.5, ...) do not install
 
 
 class CourseEnvironmentError(RuntimeError):
     """This Python or Keras cannot run the course; the message says what to do."""
+
+
+RESTART = ("Restart the kernel (Jupyter: Kernel > Restart Kernel; Colab and Kaggle: "
+           "Runtime > Restart session), then run the notebook from its first cell.")
 
 
 def check_python(version=sys.version_info):
@@ -53,24 +68,57 @@ def check_keras(keras_module_name):
     if not keras_module_name.startswith("tf_keras"):
         raise CourseEnvironmentError(
             f"TensorFlow's tf.keras is Keras 3 ({keras_module_name}), but d2l 1.0.3 "
-            "needs Keras 2 (tf-keras). Keras 3 was loaded before TF_USE_LEGACY_KERAS=1 "
-            "was set, and a running kernel cannot switch back. Restart the kernel "
-            "(Kernel > Restart Kernel) and run `import utils` before anything imports "
-            "TensorFlow, or pick the 'MLP course' kernel, which sets it for you."
-        )
+            "needs Keras 2 (tf-keras). This kernel used tf.keras before "
+            "TF_USE_LEGACY_KERAS=1 was set, and a running kernel cannot switch back. "
+            + RESTART)
 
 
-check_python()
-try:
-    import tensorflow as tf
+def install_missing(tf_version):
+    """pip-install (--no-deps) d2l and tf-keras matching TensorFlow, where they are missing."""
+    major, minor = (int(part) for part in tf_version.split(".")[:2])
+    wanted = {"tf_keras": f"tf-keras~={major}.{minor}.0", "d2l": D2L}
+    missing = [spec for module, spec in wanted.items()
+               if importlib.util.find_spec(module) is None]
+    if not missing:
+        return []
+    print("utils: installing", " and ".join(missing), "(--no-deps) into", sys.prefix)
+    try:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                        *missing], check=True)
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise CourseEnvironmentError(
+            f"Could not install {' and '.join(missing)} ({err}). This kernel needs them "
+            "and the internet to fetch them once; in the course environment, run "
+            "`make install` instead.") from None
+    importlib.invalidate_caches()
+    return missing
 
-    check_keras(tf.keras.__name__)
-except ImportError as err:  # tf-keras missing: TensorFlow falls over on first use
-    raise CourseEnvironmentError(
-        f"{str(err).rstrip('.')}. The course needs tensorflow 2.21 and tf-keras 2.21: "
-        "run `make install`."
-    ) from err
 
+def _import_tensorflow():
+    """Import TensorFlow with tf.keras as Keras 2, installing d2l and tf-keras if missing."""
+    check_python()
+    try:
+        import tensorflow as tf
+    except ImportError as err:
+        raise CourseEnvironmentError(
+            f"TensorFlow is not installed for {sys.executable} ({err}). Pick the "
+            "'MLP course' kernel, or run `make install` (or `pip install -r "
+            "requirements.txt` in this environment).") from None
+    (lo, hi), v = SUPPORTED_TENSORFLOW, tuple(int(p) for p in tf.__version__.split(".")[:2])
+    if not lo <= v <= hi:
+        print(f"utils: warning: TensorFlow {tf.__version__} is outside the course's "
+              f"tested range {lo[0]}.{lo[1]}-{hi[0]}.{hi[1]}; it may still work.")
+    install_missing(tf.__version__)
+    try:
+        check_keras(tf.keras.__name__)
+    except ImportError as err:  # tf-keras missing: TensorFlow falls over on first use
+        raise CourseEnvironmentError(
+            f"{str(err).rstrip('.')}. The course needs tf-keras matching TensorFlow "
+            f"{tf.__version__}: run `make install`.") from err
+    return tf
+
+
+tf = _import_tensorflow()
 from d2l import tensorflow as d2l  # noqa: E402  (after the guard, on purpose)
 
 # -- 2. Fashion-MNIST, verified ------------------------------------------------
@@ -185,13 +233,14 @@ class FashionMNIST(d2l.FashionMNIST):
 
     d2l 1.0.3's TensorFlow loader batches first and shuffles second, so the same
     256 images stay together in every epoch. This one shuffles the 60,000
-    examples, then batches them: new batches every epoch. `seed` fixes that
-    order, so two models trained with the same seed see the same batches.
+    examples, then batches them: new batches every epoch. `seed` (default: the
+    course's SEED) fixes that order, so models trained in one run see the same batches.
     """
 
-    def __init__(self, batch_size=64, resize=(28, 28), seed=0):
+    def __init__(self, batch_size=64, resize=(28, 28), seed=None):
         d2l.DataModule.__init__(self)
         self.save_hyperparameters()
+        self.seed = SEED if seed is None else seed
         prepare_fashion_mnist(quiet=True)
         self.train, self.val = tf.keras.datasets.fashion_mnist.load_data(
             cache_dir=str(keras_home()))
@@ -229,10 +278,13 @@ class MLPScratch(d2l.Classifier):
         return tf.matmul(H, self.W2) + self.b2
 
 
-# -- 5. Seeding, runtime report, exact evaluation, timing -----------------------
-def set_seed(seed=0):
-    """Seed Python, NumPy and TensorFlow, so a run on the CPU repeats exactly."""
-    tf.keras.utils.set_random_seed(seed)
+# -- 5. Seeding, runtime report, round-off, checks --------------------------------
+SEED = int(os.environ.get("COURSE_SEED", "0"))  # every seeded run; COURSE_SEED=3 picks another
+
+
+def set_seed(seed=None):
+    """Seed Python, NumPy and TensorFlow (default: SEED), so a run on the CPU repeats exactly."""
+    tf.keras.utils.set_random_seed(SEED if seed is None else seed)
 
 
 def device_name():
@@ -241,11 +293,58 @@ def device_name():
     return f"GPU x{len(gpus)}" if gpus else f"CPU ({os.cpu_count()} cores)"
 
 
+def matmul_precision():
+    """This device's float32 matmul precision: its name and its unit round-off u.
+
+    float32 keeps 24 significant bits, so one rounding moves a value by at most
+    u = 2**-24 (6e-8) of itself. NVIDIA GPUs since Ampere (compute capability 8.0)
+    round matmul inputs to TF32 by default: 11 bits, u = 2**-11 (4.9e-4).
+    """
+    for gpu in tf.config.list_physical_devices("GPU"):
+        capability = tf.config.experimental.get_device_details(gpu).get("compute_capability")
+        if capability and capability >= (8, 0) and \
+                tf.config.experimental.tensor_float_32_execution_enabled():
+            return "TF32", 2.0 ** -11
+    return "float32", 2.0 ** -24
+
+
 def runtime_report():
-    """One line: the device this kernel trains on, and the library versions."""
-    return (f"{device_name()} | Python {sys.version.split()[0]} | TensorFlow {tf.__version__} | "
+    """One line: the device, its matmul precision, the seed and the library versions."""
+    return (f"{device_name()}, {matmul_precision()[0]} | seed {SEED} | "
+            f"Python {sys.version.split()[0]} | TensorFlow {tf.__version__} | "
             f"tf-keras {importlib.metadata.version('tf-keras')} | "
             f"d2l {importlib.metadata.version('d2l')}")
+
+
+# Two computations of the same float32 formula may round differently (another
+# kernel, thread count or summation order). We compare them in units of u: on
+# every CPU variant measured (`make spread`), they differed by at most 2 u.
+ROUNDOFF_LIMIT = 32  # u; 16x the largest difference measured
+
+
+def roundoff_units(a, b):
+    """How far b is from a, relative to a's size, in units of u: ||a - b|| / ||a|| / u.
+
+    a and b are tensors, or lists of tensors (all of a model's gradients, say).
+    """
+    a, b = ([np.asarray(t, np.float64) for t in (ts if isinstance(ts, (list, tuple)) else [ts])]
+            for ts in (a, b))
+    diff = math.sqrt(sum(np.sum((x - y) ** 2) for x, y in zip(a, b, strict=True)))
+    size = math.sqrt(sum(np.sum(x ** 2) for x in a))
+    return diff / size / matmul_precision()[1]
+
+
+def check(name, value, low=-math.inf, high=math.inf):
+    """Assert low <= value <= high, with a message naming the check.
+
+    When $COURSE_RECORD names a file, the value and its limits are appended to it
+    as one JSON line: `make spread` collects these from many runs.
+    """
+    if os.environ.get("COURSE_RECORD"):
+        with open(os.environ["COURSE_RECORD"], "a", encoding="utf-8") as f:
+            f.write(json.dumps({"check": name, "value": value, "low": low, "high": high,
+                                "seed": SEED}) + "\n")
+    assert low <= value <= high, f"{name}: {value:.4g} is outside [{low}, {high}]"
 
 
 def evaluate(model, data, train=False):
