@@ -41,6 +41,7 @@ data: install
 	$(BIN)/python notebooks/utils.py
 
 lab: data
+	$(BIN)/jupyter trust notebooks/*.ipynb
 	$(BIN)/jupyter lab --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 test: data

@@ -121,6 +121,13 @@ def _import_tensorflow():
 tf = _import_tensorflow()
 from d2l import tensorflow as d2l  # noqa: E402  (after the guard, on purpose)
 
+# Figures for slides: SVG, so they stay crisp when a slide scales them up; and d2l's
+# training board wider (5.5 x 2.75 in, d2l's default is 3.5 x 2.5) to fill a 16:9 slide.
+d2l.use_svg_display()
+d2l.ProgressBoard.__init__.__defaults__ = tuple(
+    (5.5, 2.75) if default == (3.5, 2.5) else default
+    for default in d2l.ProgressBoard.__init__.__defaults__)
+
 # -- 2. Fashion-MNIST, verified ------------------------------------------------
 # sha256 of each file's *decompressed* bytes (the same whichever mirror gzipped
 # it), and how many items it holds.

@@ -37,3 +37,10 @@ def pytest_configure(config):
     # the tests no route to the internet, only to this machine itself.
     if not loopback_works() and os.geteuid() == 0:
         bring_loopback_up()
+
+
+def pytest_report_header(config):
+    # The device the notebooks and kernels train on here (GPU or CPU, TF32 or float32).
+    import utils
+
+    return f"course kernel: {utils.runtime_report()}"

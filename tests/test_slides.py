@@ -27,6 +27,61 @@ needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="chromium is not installed (apt-get install chromium)")
 ids = [p.stem for p in NOTEBOOKS]
 
+# Readable from the back of a hall, at the decks' 1280x720 (sizes as rendered, in CSS px).
+MIN_PX = {"text": 28, "code": 22, "output": 20}
+MIN_FIGURE_WIDTH = 640  # half the slide
+MIN_LABEL_PX = 18  # matplotlib's smallest labels (10 pt tick labels), as scaled on the slide
+
+# Measures the slide on screen: the smallest font of each kind of text, each figure's
+# drawn width and label size, overflow, and whether the slide number hits the controls.
+METRICS = """() => {
+  const present = Array.from(document.querySelectorAll('.reveal .slides section.present'));
+  const slide = present[present.length - 1];
+  const slides = document.querySelector('.reveal .slides');
+  const scale = slides.getBoundingClientRect().width / slides.offsetWidth;
+  const shown = el => el.getClientRects().length > 0;
+  const min = {text: null, code: null, output: null};
+  const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode());) {
+    const el = node.parentElement;
+    if (!node.textContent.trim() || !shown(el)) continue;
+    if (el.closest('aside.notes, svg, mjx-container, style, script')) continue;
+    const kind = el.closest('.jp-OutputArea-output') ? 'output'
+      : el.closest('.jp-CodeCell .jp-InputArea, .cm-editor, pre, code') ? 'code' : 'text';
+    const px = parseFloat(getComputedStyle(el).fontSize) * scale;
+    min[kind] = min[kind] === null ? px : Math.min(min[kind], px);
+  }
+  const figures = [];
+  for (const el of slide.querySelectorAll('.jp-OutputArea-output svg, .jp-OutputArea-output img')) {
+    if (!shown(el) || el.parentElement.closest('svg')) continue;
+    const box = el.getBoundingClientRect();
+    let width = box.width, pxPerPt = null;
+    if (el.tagName.toLowerCase() === 'svg' && el.viewBox.baseVal && el.viewBox.baseVal.width) {
+      pxPerPt = el.getScreenCTM().a;  // matplotlib's viewBox is in points
+      width = el.viewBox.baseVal.width * pxPerPt;
+    } else if (el.naturalWidth) {  // drawn size inside the box (object-fit: contain)
+      width = Math.min(box.width, box.height * el.naturalWidth / el.naturalHeight);
+      if (el.src.startsWith('data:image/svg')) pxPerPt = width / el.naturalWidth * 4 / 3;
+    }
+    figures.push({width: Math.round(width), label: pxPerPt && Math.round(10 * pxPerPt * 10) / 10});
+  }
+  const scrolls = [slide, ...slide.querySelectorAll('pre, .jp-OutputArea-output, .cm-scroller')]
+    .filter(el => shown(el) && (el.scrollHeight > el.clientHeight + 1 ||
+                                el.scrollWidth > el.clientWidth + 1))
+    .map(el => el.className || el.tagName);
+  const rect = sel => { const e = document.querySelector(sel);
+                        return e && shown(e) ? e.getBoundingClientRect() : null; };
+  const number = rect('.reveal .slide-number');
+  const overlap = !!number && Array.from(document.querySelectorAll('.reveal .controls button'))
+    .filter(shown).map(b => b.getBoundingClientRect())
+    .some(c => number.left < c.right && c.left < number.right &&
+               number.top < c.bottom && c.top < number.bottom);
+  const progress = rect('.reveal .progress');
+  return {text: min.text, code: min.code, output: min.output, figures, overflow: scrolls,
+          chrome_overlap: overlap, progress_height: progress ? progress.height : 0,
+          slide_number: !!number};
+}"""
+
 
 def deck_of(notebook):
     return ROOT / "slides" / f"{notebook.stem}.html"
@@ -38,9 +93,36 @@ def count_cells(notebook, *slide_types):
                for c in nb.cells)
 
 
+def count_figures(notebook):
+    """Figures in the notebook's slides: SVG or PNG outputs of cells that are not skipped."""
+    nb = nbformat.read(notebook, as_version=4)
+    return sum(any(k in out.get("data", {}) for k in ("image/svg+xml", "image/png"))
+               for c in nb.cells if c.cell_type == "code"
+               and c.metadata.get("slideshow", {}).get("slide_type") != "skip"
+               for out in c.outputs)
+
+
 def slide_count(notebook):
     """Slides reveal.js should show: one per `slide` or `subslide` cell."""
     return count_cells(notebook, "slide", "subslide")
+
+
+def unreadable(metrics):
+    """What is wrong with one slide's METRICS, as short phrases (empty: nothing)."""
+    problems = [f"{kind} {metrics[kind]:.1f}px < {px}px" for kind, px in MIN_PX.items()
+                if metrics[kind] is not None and metrics[kind] < px - 0.05]
+    for figure in metrics["figures"]:
+        if figure["width"] < MIN_FIGURE_WIDTH:
+            problems.append(f"figure {figure['width']}px wide < {MIN_FIGURE_WIDTH}px")
+        if figure["label"] is not None and figure["label"] < MIN_LABEL_PX:
+            problems.append(f"figure labels {figure['label']}px < {MIN_LABEL_PX}px")
+    if metrics["overflow"]:
+        problems.append(f"overflows ({', '.join(metrics['overflow'])})")
+    if metrics["chrome_overlap"]:
+        problems.append("slide number overlaps the controls")
+    if metrics["progress_height"] < 3:
+        problems.append("no progress bar")
+    return problems
 
 
 def test_there_are_two_notebooks_and_two_decks():
@@ -125,6 +207,24 @@ def test_static_deck_renders_offline(browser, notebook):
 
 @needs_chromium
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
+def test_every_static_slide_is_readable_and_fits(browser, notebook):
+    page = open_offline(browser, deck_of(notebook).as_uri())
+    page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=30_000)
+    page.evaluate("MathJax.startup.promise")
+    slides = page.evaluate("Reveal.getSlides().map(s => Reveal.getIndices(s))")
+    failures, figures = [], 0
+    for number, at in enumerate(slides, start=1):
+        page.evaluate(f"Reveal.slide({at['h']}, {at['v'] or 0}, 999)")  # all fragments shown
+        metrics = page.evaluate(METRICS)
+        figures += len(metrics["figures"])
+        failures += [f"slide {number}: {problem}" for problem in unreadable(metrics)]
+    page.context.close()
+    assert failures == []
+    assert figures == count_figures(notebook)
+
+
+@needs_chromium
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
 def test_static_deck_prints_one_pdf_page_per_slide_and_fragment(browser, notebook):
     # a slide taller than 720 px would spill onto extra pages
     page = open_offline(browser, deck_of(notebook).as_uri() + "?print-pdf")
@@ -145,15 +245,22 @@ def free_port():
 
 
 @pytest.fixture(scope="module")
-def jupyter_lab():
-    """JupyterLab on localhost with a token, as `make lab` starts it."""
+def jupyter_lab(tmp_path_factory):
+    """JupyterLab on localhost with a token and the notebooks trusted, as `make lab` starts it.
+
+    Trust signatures go to a temporary Jupyter data folder, not the user's.
+    """
+    env = {**os.environ, "JUPYTER_DATA_DIR": str(tmp_path_factory.mktemp("jupyter-data"))}
+    subprocess.run([sys.executable, "-m", "jupyter", "trust", *map(str, NOTEBOOKS)], env=env,
+                   check=True, capture_output=True)
     port, token = free_port(), hashlib.sha256(os.urandom(16)).hexdigest()[:32]
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
                f"--port={port}", f"--IdentityProvider.token={token}",
                "--LabApp.expose_app_in_browser=True", str(ROOT / "notebooks")]
     if os.geteuid() == 0:
         command.append("--allow-root")
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
@@ -191,11 +298,27 @@ def test_rise_slideshow_starts_in_jupyterlab(browser, jupyter_lab, notebook):
                            f".innerText.includes({title!r})", timeout=30_000)
     SHOTS.mkdir(exist_ok=True)
     rise.screenshot(path=SHOTS / f"{notebook.stem}-rise.png")
-    for _ in range(30):  # walk to the first slide with an equation, and check it rendered
-        if rise.evaluate("document.querySelector('section.present mjx-container') !== null"):
-            break
-        rise.keyboard.press("ArrowRight")
-        time.sleep(0.5)
-    assert rise.evaluate("document.querySelector('section.present mjx-container') !== null")
-    rise.screenshot(path=SHOTS / f"{notebook.stem}-rise-equation.png")
+    # Walk the whole slideshow (slides and fragments); measure each slide once.
+    seen, failures, equations, figures = [], [], 0, 0
+    present = ("(() => { const s = Array.from(document.querySelectorAll("
+               "'.reveal .slides section.present')).pop();"
+               " return s.dataset.measured ??= String(Math.random()); })()")
+    for _ in range(slide_count(notebook) + count_cells(notebook, "fragment") + 3):
+        time.sleep(0.4)  # RISE renders the slide, then MathJax typesets it
+        key = rise.evaluate(present)
+        if key not in seen:
+            seen.append(key)
+            metrics = rise.evaluate(METRICS)
+            figures += len(metrics["figures"])
+            failures += [f"RISE slide {len(seen)}: {p}" for p in unreadable(metrics)]
+            if rise.evaluate("document.querySelector('section.present mjx-container') !== null"):
+                equations += 1
+                if equations == 1:
+                    rise.screenshot(path=SHOTS / f"{notebook.stem}-rise-equation.png")
+        rise.evaluate("document.activeElement && document.activeElement.blur()")
+        rise.keyboard.press("PageDown")  # reveal.js: next slide or fragment
     page.context.close()
+    assert len(seen) == slide_count(notebook)
+    assert failures == []
+    assert equations > 0
+    assert figures == count_figures(notebook)  # SVG figures shown (trusted notebook)

@@ -1,5 +1,6 @@
 """Unit tests for notebooks/utils.py: data checks, bad inputs, the Keras guard, helpers."""
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -214,3 +215,63 @@ def test_stopwatch_measures_elapsed_time():
 def test_device_name_matches_visible_devices():
     expected = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
     assert utils.device_name().startswith(expected)
+
+
+def test_course_seed_environment_variable_picks_the_seed():
+    done = subprocess.run(
+        [sys.executable, "-c", "import utils; print(utils.SEED, utils.FashionMNIST.__init__"
+         ".__defaults__[-1], utils.runtime_report().split(' | ')[1])"],
+        cwd=ROOT / "notebooks", env={**os.environ, "COURSE_SEED": "7"},
+        capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["7", "None", "seed", "7"], done.stderr[-2000:]
+
+
+def test_matmul_precision_is_float32_without_a_tf32_gpu():
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("a GPU is visible: its precision depends on the GPU")
+    assert utils.matmul_precision() == ("float32", 2.0 ** -24)
+
+
+def test_roundoff_units_measures_relative_difference_in_units_of_u():
+    u = utils.matmul_precision()[1]
+    a = [np.full(100, 2.0), np.full(100, 2.0)]
+    b = [a[0] * (1 + 4 * u), a[1]]
+    assert utils.roundoff_units(a, b) == pytest.approx(4 / np.sqrt(2), rel=1e-6)
+    assert utils.roundoff_units(np.ones(3), np.ones(3)) == 0.0
+
+
+def test_roundoff_limit_catches_a_model_that_differs():
+    model = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=256, lr=0.1)
+    X = tf.random.uniform((32, 28, 28, 1))
+    same, other = model(X), model(X) + 1e-3 * tf.random.normal((32, 10))
+    assert utils.roundoff_units(same, model(X)) <= utils.ROUNDOFF_LIMIT
+    assert utils.roundoff_units(same, other) > utils.ROUNDOFF_LIMIT
+
+
+def test_check_records_the_value_and_fails_outside_its_limits(tmp_path, monkeypatch):
+    record = tmp_path / "record.jsonl"
+    monkeypatch.setenv("COURSE_RECORD", str(record))
+    utils.check("inside", 0.85, low=0.83)
+    with pytest.raises(AssertionError, match="outside: 0.82 is outside"):
+        utils.check("outside", 0.82, low=0.83)
+    rows = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [(r["check"], r["value"], r["low"]) for r in rows] == [
+        ("inside", 0.85, 0.83), ("outside", 0.82, 0.83)]
+
+
+def test_nothing_is_installed_when_d2l_and_tf_keras_are_present(monkeypatch):
+    monkeypatch.setattr(utils.subprocess, "run", lambda *a, **k: pytest.fail("pip was run"))
+    assert utils.install_missing(tf.__version__) == []
+
+
+def test_failed_install_says_what_was_missing_and_what_to_do(monkeypatch):
+    real_find_spec = utils.importlib.util.find_spec
+    monkeypatch.setattr(utils.importlib.util, "find_spec",
+                        lambda name: None if name == "d2l" else real_find_spec(name))
+    monkeypatch.setattr(utils, "D2L", "d2l==999.0")  # a release no index has
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # a real pip run, offline
+    monkeypatch.setenv("PIP_FIND_LINKS", "")
+    with pytest.raises(utils.CourseEnvironmentError) as err:
+        utils.install_missing(tf.__version__)
+    assert "Could not install d2l==999.0" in str(err.value)
+    assert "make install" in str(err.value)

@@ -33,12 +33,15 @@ def run(seed, variant, record):
     """Run both notebooks under nbval; return (passed, seconds, summary line)."""
     extra_env, prefix = VARIANTS[variant]
     env = {**os.environ, **extra_env, "COURSE_SEED": str(seed), "COURSE_RECORD": str(record)}
-    command = prefix + [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    command = prefix + [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider",
                         "--nbval-lax", "notebooks"]
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     lines = done.stdout.strip().splitlines()
-    return done.returncode == 0, time.perf_counter() - start, lines[-1] if lines else "?"
+    summary = lines[-1] if lines else "?"
+    if done.returncode != 0:  # name what failed
+        summary += "; " + "; ".join(line for line in lines if line.startswith(("FAILED", "ERROR")))
+    return done.returncode == 0, time.perf_counter() - start, summary
 
 
 def margin(row):

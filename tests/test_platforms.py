@@ -1,0 +1,258 @@
+"""The notebooks outside the course kernel: plain python3, Colab-like, Binder, CI hosts.
+
+- the setup cell each notebook starts with, and `make publish`'s address and links;
+- both notebooks in the environment's plain `python3` kernel, up to their first training
+  (the course kernel runs them in full under nbval);
+- a Colab-like environment (TensorFlow 2.20 with Keras 3, no d2l, no tf-keras), each
+  notebook alone in an empty folder, to the end of its first training: needs the
+  package registry, and is skipped with the reason when it cannot be reached;
+- the Binder/JupyterHub build plan (repo2docker --no-build) and the GitHub workflow.
+"""
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ROOT
+from nbclient import NotebookClient
+
+sys.path.insert(0, str(ROOT / "tools"))
+import publish  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+ids = [p.stem for p in NOTEBOOKS]
+WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
+
+
+def setup_cell(notebook):
+    nb = nbformat.read(notebook, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    return code[0]
+
+
+def until_first_training(notebook, include_training):
+    """The notebook's cells up to its first `.fit(` cell (with it, or without it)."""
+    nb = nbformat.read(notebook, as_version=4)
+    stop = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and ".fit(" in c.source)
+    nb.cells = nb.cells[:stop + include_training]
+    return nb
+
+
+def text_of(cell):
+    """What a code cell printed or returned, as text."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            parts.append(out.text)
+        elif out.output_type in ("execute_result", "display_data"):
+            parts.append(out.data.get("text/plain", ""))
+    return "".join(parts)
+
+
+def execute(nb, kernel_name, folder):
+    NotebookClient(nb, kernel_name=kernel_name, timeout=900,
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    return nb
+
+
+# -- the setup cell and the course's address ---------------------------------------------
+def test_both_notebooks_start_with_the_same_setup_cell_hidden_from_the_slides():
+    first, second = (setup_cell(n) for n in NOTEBOOKS)
+    assert first.source == second.source
+    assert first.metadata["slideshow"]["slide_type"] == "skip"
+    deck_first_line = "from d2l import tensorflow as d2l"
+    assert deck_first_line not in first.source
+    assert "TF_USE_LEGACY_KERAS" in first.source
+
+
+def test_setup_cell_opened_alone_without_an_address_says_what_to_do(tmp_path):
+    source = setup_cell(NOTEBOOKS[0]).source
+    assert 'COURSE_REPO = ""' in source, "run this test on an unpublished copy"
+    done = subprocess.run([sys.executable, "-c", source], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode != 0
+    assert "utils.py is not next to this notebook" in done.stderr
+    assert "set COURSE_REPO" in done.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing fetched, nothing written
+
+
+def test_readme_links_come_from_the_notebooks_address():
+    repos = {publish.read_setting(n) for n in NOTEBOOKS}
+    assert len(repos) == 1, f"the notebooks disagree on COURSE_REPO: {repos}"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index(publish.BEGIN):readme.index(publish.END) + len(publish.END)]
+    branch = re.search(r"colab\.research\.google\.com/github/[^/]+/[^/]+/blob/([^/]+)/", block)
+    assert block == publish.links(repos.pop(), branch.group(1) if branch else "main"), (
+        "README links are stale: run `make publish`")
+
+
+def test_publish_sets_the_address_in_every_notebook_and_the_readme(tmp_path, monkeypatch):
+    copies = [Path(shutil.copy(n, tmp_path)) for n in NOTEBOOKS]
+    readme = Path(shutil.copy(ROOT / "README.md", tmp_path))
+    monkeypatch.setattr(publish, "NOTEBOOKS", copies)
+    monkeypatch.setattr(publish, "README", readme)
+    publish.main("https://github.com/someone/mlp-course", "spring")
+    assert {publish.read_setting(n) for n in copies} == {"https://github.com/someone/mlp-course"}
+    nbformat.validate(nbformat.read(copies[0], as_version=4))
+    assert ("https://colab.research.google.com/github/someone/mlp-course/blob/spring/"
+            "notebooks/01-mlp-scratch.ipynb") in readme.read_text()
+    with pytest.raises(SystemExit, match="not a git address"):
+        publish.main("someone/mlp-course")
+
+
+# -- the plain python3 kernel of the course environment ---------------------------------
+def test_a_new_notebook_in_the_default_python3_kernel_gets_keras_2():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from d2l import tensorflow as d2l\nimport tensorflow as tf\nprint(tf.keras.__name__)")])
+    env_before = os.environ.pop("TF_USE_LEGACY_KERAS", None)  # as a fresh JupyterLab has it
+    try:
+        execute(nb, "python3", ROOT / "notebooks")
+    finally:
+        if env_before is not None:
+            os.environ["TF_USE_LEGACY_KERAS"] = env_before
+    assert text_of(nb.cells[0]).startswith("tf_keras")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
+def test_python3_kernel_runs_the_notebook_up_to_its_first_training(notebook, monkeypatch):
+    monkeypatch.delenv("TF_USE_LEGACY_KERAS", raising=False)
+    nb = execute(until_first_training(notebook, include_training=False), "python3",
+                 ROOT / "notebooks")
+    stored = nbformat.read(notebook, as_version=4).cells
+    checked = [i for i, c in enumerate(nb.cells)
+               if "nbval-check-output" in c.metadata.get("tags", [])]
+    assert checked
+    for i in checked:
+        assert text_of(nb.cells[i]) == text_of(stored[i]), f"cell {i} differs"
+
+
+# -- a Colab-like environment ---------------------------------------------------------------
+COLAB_LIKE = ["tensorflow~=2.20.0", "matplotlib", "pandas", "requests", "ipython",
+              "ipykernel", "matplotlib-inline"]
+
+
+def registry_reachable():
+    done = subprocess.run([sys.executable, "-m", "pip", "index", "versions", "tf-keras",
+                           "--retries", "0", "--timeout", "10"], capture_output=True, timeout=120)
+    return done.returncode == 0
+
+
+def colab_python():
+    """Python 3.12 as on Kaggle (Colab offers 3.12 and 3.13), else this Python."""
+    for candidate in ["/root/.pyenv/versions/3.12.1/bin/python3", shutil.which("python3.12")]:
+        if candidate and subprocess.run([candidate, "-c", "import venv"],
+                                        capture_output=True).returncode == 0:
+            return candidate
+    return getattr(sys, "_base_executable", sys.executable)
+
+
+def colab_like_base(python):
+    """A venv with Colab's packages (TensorFlow 2.20 and Keras 3), built once and cached.
+
+    It lives in the user's cache folder, like pip's cache, and is never modified after
+    it is built: each test run layers a fresh venv on top of it (see colab_like).
+    """
+    version = subprocess.run([python, "-c", "import sys; print(sys.version.split()[0])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    key = hashlib.sha256(" ".join([version, *COLAB_LIKE]).encode()).hexdigest()[:12]
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    base = cache / "mlp-course" / f"colab-like-{key}"
+    if not (base / "complete").exists():
+        shutil.rmtree(base, ignore_errors=True)  # our own half-built cache, nothing else
+        subprocess.run([python, "-m", "venv", str(base)], check=True)
+        subprocess.run([base / "bin" / "python", "-m", "pip", "install", "-q", *COLAB_LIKE],
+                       check=True, timeout=1800)
+        (base / "complete").write_text(" ".join(COLAB_LIKE))
+    return base
+
+
+@pytest.fixture(scope="module")
+def colab_base():
+    if not registry_reachable():
+        pytest.skip("the package registry is unreachable (offline): the Colab-like run "
+                    "installs TensorFlow 2.20, tf-keras and d2l from it; CI runs it")
+    python = colab_python()
+    return python, colab_like_base(python)
+
+
+@pytest.fixture
+def colab_like(colab_base, tmp_path_factory):
+    """A fresh venv that sees Colab's packages, has no d2l or tf-keras, and a kernel."""
+    python, base = colab_base
+    root = tmp_path_factory.mktemp("colab")
+    venv = root / "venv"
+    subprocess.run([python, "-m", "venv", str(venv)], check=True)
+    site = subprocess.run([venv / "bin" / "python", "-c",
+                           "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    base_site = next((base / "lib").glob("python3.*/site-packages"))
+    (Path(site) / "colab-packages.pth").write_text(  # after its own packages on sys.path
+        f"import site; site.addsitedir({str(base_site)!r})\n")
+    python = venv / "bin" / "python"
+    probe = subprocess.run(
+        [python, "-c", "import importlib.util as u, tensorflow as tf; "
+         "print(tf.__version__[:4], tf.keras.__name__, u.find_spec('tf_keras'), "
+         "u.find_spec('d2l'))"],
+        capture_output=True, text=True, env={k: v for k, v in os.environ.items()
+                                             if k != "TF_USE_LEGACY_KERAS"})
+    assert probe.stdout.split() == ["2.20", "keras._tf_keras.keras", "None", "None"], (
+        probe.stdout + probe.stderr[-2000:])
+    kernel = root / "share" / "jupyter" / "kernels" / "colab-like"
+    kernel.mkdir(parents=True)
+    (kernel / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Colab-like", "language": "python"}))
+    return root / "share" / "jupyter"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
+def test_notebook_opened_alone_in_a_colab_like_kernel_trains(colab_like, notebook, tmp_path,
+                                                               monkeypatch):
+    monkeypatch.delenv("TF_USE_LEGACY_KERAS", raising=False)
+    monkeypatch.setenv("JUPYTER_PATH", str(colab_like))
+    alone = Path(shutil.copy(notebook, tmp_path))  # the notebook only: no utils.py
+    publish.write_setting(alone, ROOT.as_uri())  # a local clone, offline-safe
+    nb = execute(until_first_training(alone, include_training=True), "colab-like", tmp_path)
+    printed = "".join(text_of(c) for c in nb.cells)
+    assert "installing tf-keras~=2.20.0 and d2l==1.0.3" in printed
+    assert "TensorFlow 2.20" in printed and "tf-keras 2.20" in printed
+    assert (tmp_path / "mlp-course" / "notebooks" / "utils.py").exists()
+    training = nb.cells[-1]
+    assert any(o.output_type == "display_data" for o in training.outputs)  # d2l's board
+
+
+# -- Binder / JupyterHub, and CI for the course's hosts -----------------------------------
+def test_binder_builds_from_environment_yml_after_copying_the_repository():
+    repo2docker = shutil.which("repo2docker") or str(Path(sys.executable).parent / "repo2docker")
+    if not Path(repo2docker).exists():
+        pytest.skip("repo2docker is not installed (pip install jupyter-repo2docker)")
+    done = subprocess.run([repo2docker, "--no-build", "--debug", "--user-id", "1000",
+                           "--user-name", "jovyan", str(ROOT)],
+                          capture_output=True, text=True, timeout=300)
+    plan = done.stdout + done.stderr
+    assert done.returncode == 0, plan[-2000:]
+    assert "Building conda environment for python=3.11" in plan
+    copy_repo = plan.index("COPY --chown=1000:1000 src/")
+    env_update = plan.index('env update -p ${NB_PYTHON_PREFIX} --file "environment.yml"')
+    post_build = plan.index("./postBuild")
+    # `-r requirements.txt` inside environment.yml needs the repository in place
+    assert copy_repo < env_update < post_build
+    assert not (ROOT / "binder").exists(), "a binder/ folder would replace these files"
+
+
+def test_github_workflow_is_valid_and_runs_ci_in_debian():
+    check = Path(sys.executable).parent / "check-jsonschema"
+    if not check.exists():
+        pytest.skip("check-jsonschema is not installed")
+    done = subprocess.run([check, "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = WORKFLOW.read_text()
+    assert re.search(r"container:\s*(image:\s*)?debian:bookworm", text)
+    assert "bash .ci/run" in text
