@@ -30,11 +30,11 @@ ids = [p.stem for p in NOTEBOOKS]
 # Readable from the back of a hall, at the decks' 1280x720 (sizes as rendered, in CSS px).
 MIN_PX = {"text": 28, "code": 22, "output": 20}
 MIN_FIGURE_WIDTH = 640  # half the slide
-MIN_LABEL_PX = 18  # matplotlib's smallest labels (10 pt tick labels), as scaled on the slide
+MIN_LABEL_PX = 18  # a figure's smallest text (tick labels, titles), as scaled on the slide
 
 # Measures the slide on screen: the smallest font of each kind of text, each figure's
 # drawn width and label size, overflow, and whether the slide number hits the controls.
-METRICS = """() => {
+METRICS = r"""() => {
   const present = Array.from(document.querySelectorAll('.reveal .slides section.present'));
   const slide = present[present.length - 1];
   const slides = document.querySelector('.reveal .slides');
@@ -51,19 +51,29 @@ METRICS = """() => {
     const px = parseFloat(getComputedStyle(el).fontSize) * scale;
     min[kind] = min[kind] === null ? px : Math.min(min[kind], px);
   }
+  // Figures: drawn width, and the rendered size of their smallest text. Matplotlib's SVG
+  // is in points and draws each text as glyphs scaled by fontsize/100: "scale(0.1 -0.1)".
   const figures = [];
   for (const el of slide.querySelectorAll('.jp-OutputArea-output svg, .jp-OutputArea-output img')) {
     if (!shown(el) || el.parentElement.closest('svg')) continue;
     const box = el.getBoundingClientRect();
-    let width = box.width, pxPerPt = null;
-    if (el.tagName.toLowerCase() === 'svg' && el.viewBox.baseVal && el.viewBox.baseVal.width) {
-      pxPerPt = el.getScreenCTM().a;  // matplotlib's viewBox is in points
-      width = el.viewBox.baseVal.width * pxPerPt;
-    } else if (el.naturalWidth) {  // drawn size inside the box (object-fit: contain)
-      width = Math.min(box.width, box.height * el.naturalWidth / el.naturalHeight);
-      if (el.src.startsWith('data:image/svg')) pxPerPt = width / el.naturalWidth * 4 / 3;
+    let source = '', width = box.width;
+    if (el.tagName.toLowerCase() === 'svg') {
+      source = el.outerHTML;
+      const ctm = el.getScreenCTM(), vb = el.viewBox.baseVal;
+      if (vb && vb.width) width = vb.width * ctm.a;
+    } else {
+      if (el.naturalWidth)  // drawn size inside the box (object-fit: contain)
+        width = Math.min(box.width, box.height * el.naturalWidth / el.naturalHeight);
+      const [head, data] = el.src.split(',', 2);
+      if (head.startsWith('data:image/svg'))
+        source = head.endsWith(';base64') ? atob(data) : decodeURIComponent(data);
     }
-    figures.push({width: Math.round(width), label: pxPerPt && Math.round(10 * pxPerPt * 10) / 10});
+    const viewBox = source.match(/viewBox="[\d.]+ [\d.]+ ([\d.]+) /);
+    const scales = [...source.matchAll(/scale\(([\d.]+) -\1\)/g)].map(m => +m[1]).filter(s => s < 0.5);
+    const label = viewBox && scales.length
+      ? Math.round(Math.min(...scales) * 100 * width / +viewBox[1] * 10) / 10 : null;
+    figures.push({width: Math.round(width), label});
   }
   const scrolls = [slide, ...slide.querySelectorAll('pre, .jp-OutputArea-output, .cm-scroller')]
     .filter(el => shown(el) && (el.scrollHeight > el.clientHeight + 1 ||
