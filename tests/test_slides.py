@@ -70,7 +70,8 @@ METRICS = r"""() => {
         source = head.endsWith(';base64') ? atob(data) : decodeURIComponent(data);
     }
     const viewBox = source.match(/viewBox="[\d.]+ [\d.]+ ([\d.]+) /);
-    const scales = [...source.matchAll(/scale\(([\d.]+) -\1\)/g)].map(m => +m[1]).filter(s => s < 0.5);
+    const scales = [...source.matchAll(/scale\(([\d.]+) -\1\)/g)]
+      .map(m => +m[1]).filter(s => s < 0.5);
     const label = viewBox && scales.length
       ? Math.round(Math.min(...scales) * 100 * width / +viewBox[1] * 10) / 10 : null;
     figures.push({width: Math.round(width), label});

@@ -129,7 +129,9 @@ def test_supported_python_passes(version):
 def test_keras_3_already_loaded_is_refused_with_restart_advice():
     env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
     env["PYTHONPATH"] = str(ROOT / "notebooks")
-    code = "import tensorflow as tf; tf.keras.Sequential; import utils"  # Keras 3 first
+    # as in a kernel without the course's .pth (Colab, say): Keras 3 first, then utils
+    code = ("import os; os.environ.pop('TF_USE_LEGACY_KERAS', None); "
+            "import tensorflow as tf; tf.keras.Sequential; import utils")
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert "CourseEnvironmentError" in result.stderr
