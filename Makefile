@@ -55,6 +55,7 @@ slides: install
 	$(BIN)/python slides/build.py
 
 publish: install
+	@test -n "$(REPO)" || { echo "usage: make publish REPO=https://github.com/you/mlp-course [BRANCH=main]"; exit 2; }
 	$(BIN)/python tools/publish.py "$(REPO)" "$(BRANCH)"
 	$(BIN)/python slides/build.py
 
