@@ -5,7 +5,7 @@
 #   make test    set up (first time only) and run the whole test suite
 #   make slides  build the static reveal.js decks in slides/ from the notebooks
 #   make data    fetch and verify Fashion-MNIST (Debian's copy, or a download)
-#   make spread  re-measure the spread the notebooks' check limits come from (~20 min)
+#   make spread  re-measure the spread the notebooks' check limits come from (~16 min)
 #   make publish REPO=https://github.com/you/mlp-course   set your copy's address
 #                in both notebooks and the README's Colab/Kaggle/Binder links
 #   make clean   remove the .venv and build caches (never notebooks or data)

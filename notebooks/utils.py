@@ -15,6 +15,7 @@ what both notebooks need:
 Run ``python utils.py`` to fetch and verify the data (that is what ``make data`` does).
 """
 
+import functools
 import gzip
 import hashlib
 import importlib
@@ -300,6 +301,7 @@ def device_name():
     return f"GPU x{len(gpus)}" if gpus else f"CPU ({os.cpu_count()} cores)"
 
 
+@functools.cache  # the devices do not change while a kernel runs
 def matmul_precision():
     """This device's float32 matmul precision: its name and its unit round-off u.
 
