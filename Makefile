@@ -5,10 +5,13 @@
 #   make test    set up (first time only) and run the whole test suite
 #   make slides  build the static reveal.js decks in slides/ from the notebooks
 #   make data    fetch and verify Fashion-MNIST (Debian's copy, or a download)
-#   make spread  re-measure the spread the notebooks' check limits come from (~16 min)
+#   make spread  measure every notebook quantity on seeds 0-9 (SPREAD_SEEDS="0 1 ..."), store
+#                it in notebooks/spread.json and README's Checks table (~20 min; resumes)
+#   make bench   time each notebook and its longest cell against compiled Keras (~10 min)
+#   make handout write handout/: the course without the exercises' solutions
 #   make publish REPO=https://github.com/you/mlp-course   set your copy's address
 #                in both notebooks and the README's Colab/Kaggle/Binder links
-#   make clean   remove the .venv and build caches (never notebooks or data)
+#   make clean   remove the .venv and build caches (never notebooks, data or handout/)
 
 PYTHON ?= python3
 # An active conda env (other than base) is used as it is; otherwise a local .venv.
@@ -23,7 +26,7 @@ INSTALLED := $(ENV)/.mlp-course-installed
 REPO ?=
 BRANCH ?= main
 
-.PHONY: install lab test slides data spread publish clean
+.PHONY: install lab test slides data spread bench handout publish clean
 .DEFAULT_GOAL := lab
 
 install: $(INSTALLED)
@@ -51,6 +54,12 @@ test: data
 spread: data
 	$(BIN)/python tools/spread.py
 
+bench: data
+	$(BIN)/python tools/bench.py
+
+handout: install
+	$(BIN)/python tools/solutions.py handout handout
+
 slides: install
 	$(BIN)/python slides/build.py
 
@@ -60,4 +69,4 @@ publish: install
 	$(BIN)/python slides/build.py
 
 clean:
-	rm -rf .venv .pytest_cache .ruff_cache slides/vendor slides/screenshots
+	rm -rf .venv .pytest_cache .ruff_cache slides/vendor slides/screenshots build

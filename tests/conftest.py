@@ -1,4 +1,5 @@
-"""Shared test set-up: import notebooks/utils.py as `utils`, and keep loopback usable."""
+"""Shared test set-up: import notebooks/utils.py as `utils`, keep loopback usable, and write
+the solved notebooks that nbval runs (build/solved/, see tools/solutions.py)."""
 import fcntl
 import os
 import socket
@@ -8,6 +9,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "notebooks"))
+sys.path.insert(0, str(ROOT / "tools"))
+SOLVED = ROOT / "build" / "solved"
+
+# nbval runs the notebooks with every exercise solved (testpaths: build/solved), so every
+# solution must pass its check in CI. The copies are written here, at import, because
+# pytest decides what to collect right after loading this file. xdist's workers import it
+# too, later, while the controller's copies are in use: only the controller writes them.
+if "PYTEST_XDIST_WORKER" not in os.environ:
+    import solutions
+
+    solutions.write(SOLVED, solutions.solved)
 
 
 def loopback_works():

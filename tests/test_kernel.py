@@ -1,4 +1,8 @@
-"""The registered course kernel: the deck's first line works first, and trains."""
+"""The registered course kernel: the lecture's first line works first.
+
+Training in this kernel is what nbval checks, on both notebooks; here, only what a
+student's first cell does: d2l before anything else, then the course's data and model.
+"""
 import pytest
 from conftest import ROOT
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
@@ -12,9 +16,8 @@ import utils
 utils.set_seed(0)
 data = utils.FashionMNIST(batch_size=256)
 model = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=256, lr=0.1)
-model.board.display = False
-d2l.Trainer(max_epochs=1).fit(model, data)
-print(round(utils.evaluate(model, data)[0], 2))
+X, y = next(iter(data.train_dataloader()))
+print(*model(X).shape)
 """
 
 
@@ -47,12 +50,10 @@ def deck_first_run():
         manager.shutdown_kernel(now=True)
 
 
-def test_fresh_kernel_imports_d2l_first_and_trains_one_epoch(deck_first_run):
+def test_fresh_kernel_imports_d2l_first_and_runs_the_model(deck_first_run):
     status, streams = deck_first_run
     assert status == "ok", streams["stderr"]
-    keras_flavour, accuracy = streams["stdout"].split()
-    assert keras_flavour == "tf_keras"
-    assert float(accuracy) >= 0.7
+    assert streams["stdout"].split() == ["tf_keras", "256", "10"]
 
 
 def test_kernel_keeps_tensorflow_log_lines_out_of_outputs(deck_first_run):

@@ -333,3 +333,29 @@ def test_rise_slideshow_starts_in_jupyterlab(browser, jupyter_lab, notebook):
     assert failures == []
     assert equations > 0
     assert figures == count_figures(notebook)  # SVG figures shown (trusted notebook)
+
+
+@needs_chromium
+def test_exercise_solution_is_folded_in_jupyterlab_until_opened(browser, jupyter_lab):
+    base, token = jupyter_lab
+    notebook = NOTEBOOKS[0]
+    nb = nbformat.read(notebook, as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if "solution" in c.metadata.get("tags", []))
+    page = open_offline(browser, f"{base}/lab/tree/{notebook.name}?reset&token={token}")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.evaluate("""async (i) => { const nb = window.jupyterapp.shell.currentWidget.content;
+                      nb.activeCellIndex = i; await nb.scrollToItem(i - 2, 'start'); }""",
+                  index)
+    details = page.locator(".jp-MarkdownCell details").first
+    details.wait_for(timeout=30_000)
+    code = details.locator("pre")
+    assert details.locator("summary").is_visible()
+    assert not code.is_visible()  # folded: the student opens it on purpose
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SHOTS / "exercise-solution-folded.png")
+    details.locator("summary").click()
+    code.wait_for(state="visible", timeout=10_000)
+    assert "tf.where" in code.inner_text()
+    page.screenshot(path=SHOTS / "exercise-solution-open.png")
+    page.context.close()

@@ -1,100 +1,197 @@
-"""Measure how the notebooks' checked numbers spread across seeds and numerics.
+"""Measure every quantity the notebooks measure, on many seeds, and store it (`make spread`).
 
-Runs both notebooks under nbval once per configuration (a seed, and optionally
-oneDNN off or one CPU core), collects every `utils.check` value, and prints one
-table: each check's value per run, its limit, and the margin the worst run keeps.
-This is where the limits in the notebooks' check cells come from (`make spread`).
+Runs both notebooks' lecture cells (everything before "## Exercises"), the notebooks'
+own code, once per seed, with $COURSE_RECORD set: each `utils.measure` and
+`utils.check` appends its value. Writes notebooks/spread.json (one row per run and
+quantity, with the device, the versions, the date and the code's fingerprint) and the
+"Checks" table in README.md. Finished runs are kept in .spread-cache/ and not redone
+after an interruption, as long as the code has not changed.
 
-    python tools/spread.py                    the default set (about 15-20 min on 2 cores)
-    python tools/spread.py --seeds 0 1 --variants default onednn-off
+    python tools/spread.py                         seeds 0-9 (about 20 min on 2 cores)
+    SPREAD_SEEDS="0 1 2" python tools/spread.py    other seeds
+    python tools/spread.py --variants default onednn-off one-core   other numerics too
+    python tools/spread.py --readme                only rewrite README's table from the file
 """
 
 import argparse
+import datetime
 import json
 import math
 import os
+import re
+import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SPREAD_FILE = ROOT / "notebooks" / "spread.json"
+CACHE = ROOT / ".spread-cache"
+README = ROOT / "README.md"
+BEGIN, END = "<!-- spread table: begin -->", "<!-- spread table: end -->"
 VARIANTS = {  # name: (extra environment, command prefix)
     "default": ({}, []),
     "onednn-off": ({"TF_ENABLE_ONEDNN_OPTS": "0"}, []),
     "one-core": ({}, ["taskset", "-c", "0"]),
 }
-DEFAULT_RUNS = [(s, "default") for s in (0, 1, 2, 3)] + [
-    (s, v) for v in ("onednn-off", "one-core") for s in (0, 1)]
+sys.path.insert(0, str(ROOT / "notebooks"))
+
+
+def course():
+    import _course  # TensorFlow loads here: only the commands that need it import it
+
+    return _course
+
+
+def run_label(seed, variant):
+    """How a run is named in spread.json: '3', or '3 onednn-off'."""
+    return str(seed) if variant == "default" else f"{seed} {variant}"
+
+
+def execute_lecture(record):
+    """Child process: run each notebook's lecture cells in the course kernel."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        nb.cells = list(course().lecture_cells(nb.cells))
+        NotebookClient(nb, kernel_name="mlp-course", timeout=600,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
 
 
 def run(seed, variant, record):
-    """Run both notebooks under nbval; return (passed, seconds, summary line)."""
+    """Run both notebooks once (a fresh process, so taskset applies to the kernels)."""
     extra_env, prefix = VARIANTS[variant]
     env = {**os.environ, **extra_env, "COURSE_SEED": str(seed), "COURSE_RECORD": str(record)}
-    command = prefix + [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider",
-                        "--nbval-lax", "notebooks"]
+    record.unlink(missing_ok=True)
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    lines = done.stdout.strip().splitlines()
-    summary = lines[-1] if lines else "?"
-    if done.returncode != 0:  # name what failed
-        summary += "; " + "; ".join(line for line in lines if line.startswith(("FAILED", "ERROR")))
-    return done.returncode == 0, time.perf_counter() - start, summary
+    done = subprocess.run(prefix + [sys.executable, __file__, "--execute", str(record)],
+                          env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"seed {seed} {variant} failed:\n{done.stderr[-3000:]}")
+    record.with_suffix(".done").write_text(f"{time.perf_counter() - start:.0f}\n")
 
 
-def margin(row):
-    """Distance from the value to the nearest limit (negative: the check failed)."""
-    return min(row["value"] - row["low"], row["high"] - row["value"])
+def rows_of(record, label):
+    """One row per quantity of one run (a quantity measured twice: its last value)."""
+    rows = {}
+    for line in record.read_text().splitlines():
+        row = json.loads(line)
+        kept = rows.get(row["quantity"], {})
+        rows[row["quantity"]] = {"run": label, "quantity": row["quantity"],
+                                 "value": row["value"],
+                                 "limits": row["limits"] or kept.get("limits")}
+    return list(rows.values())
 
 
-def table(results):
-    """A Markdown table: one row per check, one column per run."""
-    runs = list(results)
-    checks = list(dict.fromkeys(r["check"] for rows in results.values() for r in rows))
-    out = ["| check | " + " | ".join(runs) + " | limit | worst margin |",
-           "|---" * (len(runs) + 3) + "|"]
-    for check in checks:
-        cells, rows = [], []
-        for name in runs:
-            mine = [r for r in results[name] if r["check"] == check]
-            rows += mine
-            # a check that runs several times in one notebook: show its worst value
-            worst = min(mine, key=margin) if mine else None
-            cells.append(f"{worst['value']:.4g}" if worst else "–")
-        low, high = rows[0]["low"], rows[0]["high"]
-        limit = (f">= {low:g}" if math.isfinite(low) else "") + \
-                (" and " if math.isfinite(low) and math.isfinite(high) else "") + \
-                (f"<= {high:g}" if math.isfinite(high) else "")
-        out.append(f"| {check} | " + " | ".join(cells) +
-                   f" | {limit} | {min(margin(r) for r in rows):.4g} |")
-    return "\n".join(out)
+def measure(seeds, variants):
+    """Run what is missing, with progress and an ETA; return all rows."""
+    fingerprint = course().code_fingerprint()
+    cache = CACHE / fingerprint[:16]
+    cache.mkdir(parents=True, exist_ok=True)
+    runs = [(s, v) for v in variants for s in seeds]
+    todo = [(s, v) for s, v in runs if not (cache / f"{v}-{s}.done").exists()]
+    print(f"{len(runs)} runs, {len(runs) - len(todo)} already measured for this code "
+          f"({cache.relative_to(ROOT)})", flush=True)
+    took = []
+    for i, (seed, variant) in enumerate(todo, 1):
+        start = time.perf_counter()
+        run(seed, variant, cache / f"{variant}-{seed}.jsonl")
+        took.append(time.perf_counter() - start)
+        eta = statistics.median(took) * (len(todo) - i)
+        print(f"[{i}/{len(todo)}] seed {seed} {variant}: {took[-1]:.0f} s; "
+              f"about {eta / 60:.0f} min to go", flush=True)
+    rows = [row for s, v in runs for row in rows_of(cache / f"{v}-{s}.jsonl", run_label(s, v))]
+    seconds = sum(float((cache / f"{v}-{s}.done").read_text()) for s, v in runs)
+    return fingerprint, rows, seconds
+
+
+def write_file(fingerprint, rows, seconds, seeds, variants):
+    from utils import runtime_report
+
+    stored = {
+        "about": "Every quantity the notebooks measure, one row per run (seed) and quantity. "
+                 "Written by `make spread` (tools/spread.py); do not edit by hand.",
+        "measured": datetime.date.today().isoformat(),
+        "environment": re.sub(r" \| seed \d+", "", runtime_report()),
+        "cpu": cpu_name(),
+        "code_fingerprint": fingerprint,
+        "seeds": seeds, "variants": variants,
+        "seconds": round(seconds),
+        "rows": rows,
+    }
+    SPREAD_FILE.write_text(json.dumps(stored, indent=1) + "\n")
+
+
+def cpu_name():
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        return re.search(r"model name\s*:\s*(.*)", text).group(1).strip()
+    except (OSError, AttributeError):
+        return "unknown CPU"
+
+
+def fmt(x):
+    return f"{x:.4g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.1e}"
+
+
+def readme_table(stored):
+    """The README's "Checks" table, from spread.json: every checked quantity."""
+    by_quantity = {}
+    for row in stored["rows"]:
+        by_quantity.setdefault(row["quantity"], []).append(row)
+    lines = [f"Measured {stored['measured']} on {stored['cpu']}, {stored['environment']}; "
+             f"runs: {', '.join(dict.fromkeys(r['run'] for r in stored['rows']))}.", "",
+             "| check | runs | lowest | mean | highest | sd | limit | worst margin |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, rows in by_quantity.items():
+        limits = next((r["limits"] for r in rows if r["limits"]), None)
+        if limits is None:
+            continue
+        values = [r["value"] for r in rows]
+        sd = statistics.stdev(values) if len(values) > 1 else 0.0
+        if limits == "spread":
+            low, high = min(values) - 5 * sd, max(values) + 5 * sd
+            limit = f"{fmt(low)} to {fmt(high)} (stored range ± 5 sd)"
+        else:
+            low, high = (math.inf * -1 if limits[0] is None else limits[0],
+                         math.inf if limits[1] is None else limits[1])
+            limit = " and ".join(([f"≥ {fmt(low)}"] if math.isfinite(low) else []) +
+                                 ([f"≤ {fmt(high)}"] if math.isfinite(high) else []))
+        margin = min(min(v - low, high - v) for v in values)
+        name = name.replace("|", "\\|")  # a literal | inside a Markdown table cell
+        lines.append(f"| {name} | {len(values)} | {fmt(min(values))} | "
+                     f"{fmt(statistics.mean(values))} | {fmt(max(values))} | {fmt(sd)} | "
+                     f"{limit} | {fmt(margin)} |")
+    return "\n".join(lines)
+
+
+def write_readme(stored):
+    text = README.read_text()
+    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    README.write_text(text[:start] + "\n" + readme_table(stored) + "\n" + text[end:])
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+")
-    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS))
-    parser.add_argument("--json", type=Path, help="also write every recorded value here")
+    parser.add_argument("--seeds", type=int, nargs="+",
+                        default=[int(s) for s in os.environ.get("SPREAD_SEEDS", "").split()]
+                        or list(range(10)))
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=["default"])
+    parser.add_argument("--readme", action="store_true", help="only rewrite README's table")
+    parser.add_argument("--execute", help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
-    runs = ([(s, v) for v in args.variants or ["default"] for s in args.seeds or [0]]
-            if args.seeds or args.variants else DEFAULT_RUNS)
-    results, status = {}, []
-    with tempfile.TemporaryDirectory() as tmp:
-        for seed, variant in runs:
-            name = f"seed {seed} {variant}"
-            record = Path(tmp) / f"{seed}-{variant}.jsonl"
-            passed, seconds, summary = run(seed, variant, record)
-            status.append(f"{name}: {'PASS' if passed else 'FAIL'} in {seconds:.0f} s ({summary})")
-            print(status[-1], flush=True)
-            results[name] = [json.loads(line) for line in record.read_text().splitlines()] \
-                if record.exists() else []
-    print()
-    print(table(results))
-    if args.json:
-        args.json.write_text(json.dumps({"runs": status, "values": results}, indent=1))
-    return 0 if all("PASS" in s for s in status) else 1
+    if args.execute:
+        return execute_lecture(args.execute)
+    if not args.readme:
+        fingerprint, rows, seconds = measure(args.seeds, args.variants)
+        write_file(fingerprint, rows, seconds, args.seeds, args.variants)
+        print(f"wrote {SPREAD_FILE.relative_to(ROOT)}: {len(rows)} rows")
+    write_readme(json.loads(SPREAD_FILE.read_text()))
+    print(f"wrote the Checks table in {README.name}")
 
 
 if __name__ == "__main__":

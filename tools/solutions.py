@@ -1,0 +1,98 @@
+"""The notebooks' exercises: solved copies for CI, and a handout without solutions.
+
+Each exercise is four cells: a statement, a cell tagged `exercise` (the student's
+skeleton, with `...`), a cell tagged `exercise-check`, and a markdown cell tagged
+`solution` that holds the solution's code, folded in <details>. Folded markdown shows
+closed in JupyterLab, VS Code and Colab alike, and "Run all" never runs it.
+
+    python tools/solutions.py solved DIR      notebooks with each skeleton replaced by its
+                                             solution, and each check asserted (nbval runs these)
+    python tools/solutions.py handout DIR    the course folder without the solution cells
+"""
+
+import argparse
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+HELPERS = ["utils.py", "_course.py", "exercises.py", "spread.json", "rise.css"]
+CODE = re.compile(r"```python\n(.*?)\n```", re.S)
+
+
+def tagged(cell, tag):
+    return tag in cell.metadata.get("tags", [])
+
+
+def exercises(nb):
+    """(skeleton, check, solution) cell triples, in order."""
+    cells = nb.cells
+    found = []
+    for i, cell in enumerate(cells):
+        if tagged(cell, "exercise"):
+            check, solution = cells[i + 1], cells[i + 2]
+            assert tagged(check, "exercise-check") and tagged(solution, "solution"), (
+                f"exercise at cell {i}: expected its check, then its solution")
+            found.append((cell, check, solution))
+    return found
+
+
+def solution_code(cell):
+    return CODE.search(cell.source).group(1)
+
+
+def solved(nb):
+    """A copy with every skeleton replaced by its solution, and every check asserted."""
+    nb = nbformat.from_dict(nb)
+    for skeleton, check, solution in exercises(nb):
+        skeleton.source = solution_code(solution)
+        check.source = (f"feedback = {check.source.strip()}\n"
+                        "assert feedback.passed, feedback.message  # CI: the solution passes\n"
+                        "feedback")
+    return nb
+
+
+def without_solutions(nb):
+    nb = nbformat.from_dict(nb)
+    nb.cells = [c for c in nb.cells if not tagged(c, "solution")]
+    return nb
+
+
+def write(folder, transform):
+    """The notebooks, transformed, with the helpers they import beside them (links if
+    possible, so the copies always run the current helpers)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        nbformat.write(transform(nbformat.read(path, as_version=4)), folder / path.name)
+    for name in HELPERS:
+        target = folder / name
+        if target.is_symlink() or target.exists():
+            target.unlink()
+        if transform is solved:
+            target.symlink_to(NOTEBOOKS / name)
+        else:
+            shutil.copyfile(NOTEBOOKS / name, target)
+    return folder
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["solved", "handout"])
+    parser.add_argument("folder", type=Path)
+    args = parser.parse_args()
+    if args.folder.resolve() == NOTEBOOKS.resolve():
+        sys.exit("error: write the copies to another folder; notebooks/ stays as it is")
+    if args.what == "handout" and args.folder.exists() and any(args.folder.iterdir()):
+        sys.exit(f"error: {args.folder}/ exists and is not empty; it may hold your edits. "
+                 "Move it away (or delete it yourself), then run this again.")
+    folder = write(args.folder, solved if args.what == "solved" else without_solutions)
+    print(f"wrote {args.what} notebooks to {folder}")
+
+
+if __name__ == "__main__":
+    main()
