@@ -15,6 +15,7 @@ import importlib.metadata
 import math
 import os
 import sys
+import time
 from typing import NamedTuple
 
 import _course
@@ -81,7 +82,8 @@ class Trainer(d2l.Trainer):
     Same interface (`Trainer(max_epochs=10).fit(model, data)`), same loop, same board:
     training loss twice an epoch, validation loss and accuracy once. Two changes: the
     step runs as one graph, not op by op; the board is drawn once an epoch (d2l's draws
-    every curve again, on top of the old ones, at every point).
+    every curve again, on top of the old ones, at every point). `seconds`: how long
+    the last fit took.
     """
 
     def fit(self, model, data):
@@ -101,10 +103,12 @@ class Trainer(d2l.Trainer):
 
         self.train_step, self.val_step = train_step, val_step
         self.show_board, model.board.display = model.board.display, False
+        start = time.perf_counter()
         try:
             super().fit(model, data)  # d2l: set up, then fit_epoch() max_epochs times
         finally:
             model.board.display = self.show_board
+        self.seconds = time.perf_counter() - start  # wall time of the whole fit
 
     def fit_epoch(self):
         self.model.training = True
@@ -263,10 +267,11 @@ def verdict(differences, a, b, unit="points"):
     return f"**{better} is higher on {k} of {n} seeds.** {spread}."
 
 
-def compare(a, b, scale=100, unit="points"):
+def compare(a, b, scale=100, unit="points", claim=None):
     """Plot a - b (two Results) on every stored seed, with this run marked; return the verdict.
 
-    `scale=100` shows accuracy differences in percentage points.
+    `scale=100` shows accuracy differences in percentage points. `claim=(low, high)`: a
+    range someone claimed for a - b; the verdict then says how the stored seeds bear it out.
     """
     from IPython.display import Markdown
 
@@ -294,8 +299,15 @@ def compare(a, b, scale=100, unit="points"):
     ax.invert_yaxis()
     plt.show()
     if len(diffs) >= 2:
-        return Markdown(verdict(diffs, a.name, b.name, unit)
-                        + f" This run (seed {SEED}): {live:+.2f} {unit}.")
+        text = verdict(diffs, a.name, b.name, unit)
+        text += f" This run (seed {SEED}): {live:+.2f} {unit}."
+        if claim:
+            low, high = claim
+            inside = sum(low <= d <= high for d in diffs)
+            where = "inside" if low <= np.mean(diffs) <= high else "**outside**"
+            text += (f" The claim, {low}–{high} {unit}: {inside} of {len(diffs)} seeds fall in "
+                     f"it, and their mean is {where} it.")
+        return Markdown(text)
     return Markdown(f"`{a.name}` has no stored seeds: this one run ({live:+.2f} {unit}) is "
                     "not a finding. The grey dots show how far the seed alone moves "
                     f"`{b.name}`. `make spread` measures every setting on 10 seeds.")

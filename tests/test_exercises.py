@@ -61,7 +61,7 @@ WRONG = {
          "seeds = [0, 1]\nsweep = {w: [try_mlp(hiddens=(w,))] for w in [16, 64, 256]}",
          "should hold one accuracy per seed"),
         ("`diffs` is still `...`",
-         "seeds = [0, 1, 2]\ndiffs = [0.5, -0.3, 0.2]\nverdict = 'higher'",
+         "seeds = [0, 1, 2]\ndiffs = [1.5, -0.9, 0.6]\nverdict = 'higher'",
          "Which verdict does that support"),
     ],
 }
@@ -115,7 +115,7 @@ def test_every_check_rejects_the_skeleton_and_a_wrong_answer_with_its_hint(kerne
             assert not errors, f"the answer itself failed: {errors}\n{answer}"
             said, errors = run(client, check.source)
             assert not errors, f"{check.source} raised instead of hinting: {errors}"
-            assert said.startswith("❌ **Not yet.**"), f"{check.source} accepted:\n{answer}"
+            assert said.startswith("✘ **Not yet.**"), f"{check.source} accepted:\n{answer}"
             assert hint in said, f"{check.source} said {said!r}, not the hint {hint!r}"
 
 

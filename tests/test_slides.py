@@ -349,6 +349,10 @@ def test_exercise_solution_is_folded_in_jupyterlab_until_opened(browser, jupyter
                   index)
     details = page.locator(".jp-MarkdownCell details").first
     details.wait_for(timeout=30_000)
+    page.evaluate("""(el) => el.closest('.jp-Cell').previousElementSibling
+                                .previousElementSibling.scrollIntoView()""",
+                  details.element_handle())
+    page.wait_for_timeout(500)
     code = details.locator("pre")
     assert details.locator("summary").is_visible()
     assert not code.is_visible()  # folded: the student opens it on purpose

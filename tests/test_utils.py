@@ -325,6 +325,9 @@ def test_compare_plots_the_stored_seeds_and_this_run(tmp_path, monkeypatch):
     assert "This run (seed" in text and "+1.00 points" in text
     labels = [t.get_text() for t in shown[0].axes[0].get_yticklabels()]
     assert labels == [f"this run (seed {utils.SEED})", "3 stored seeds", "mean, 95% interval"]
+    claimed = utils.compare(utils.Result("a", 0.81), utils.Result("b", 0.80), claim=(1, 2)).data
+    assert claimed.endswith("The claim, 1–2 points: 2 of 3 seeds fall in it, and their mean "
+                            "is inside it.")
     new = utils.compare(utils.Result("a with 64 units", 0.7), utils.Result("b", 0.80)).data
     assert "has no stored seeds: this one run (-10.00 points) is not a finding" in new
 
