@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+import spread  # tools/spread.py, beside this file: the README and CPU helpers
+
 ROOT = Path(__file__).resolve().parents[1]
 TRAININGS = 2  # 10-epoch trainings per notebook: MLP and softmax (01), concise and scratch (02)
 
@@ -94,19 +96,7 @@ def table(stored):
 
 
 def write_readme(stored):
-    text = README.read_text()
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    README.write_text(text[:start] + "\n" + table(stored) + "\n" + text[end:])
-
-
-def cpu_name():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} cores)"
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores"
+    spread.replace_in_readme(BEGIN, END, table(stored))
 
 
 def main():
@@ -127,7 +117,8 @@ def main():
             runs[path.stem].append(run_notebook(path))
             print(f"run {i + 1}/{args.repeat}: {path.stem} {runs[path.stem][-1][0]:.1f} s",
                   file=sys.stderr, flush=True)
-    stored = {"measured": datetime.date.today().isoformat(), "cpu": cpu_name(),
+    stored = {"measured": datetime.date.today().isoformat(),
+              "cpu": f"{spread.cpu_name()} ({os.cpu_count()} cores)",
               "reference": refs, "runs": runs}
     print(table(stored))
     (args.json or BENCH_FILE).write_text(json.dumps(stored, indent=1) + "\n")

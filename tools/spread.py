@@ -169,10 +169,15 @@ def readme_table(stored):
     return "\n".join(lines)
 
 
-def write_readme(stored):
+def replace_in_readme(begin, end, table):
+    """Put table between the README's two markers (what `make spread` and `make bench` do)."""
     text = README.read_text()
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    README.write_text(text[:start] + "\n" + readme_table(stored) + "\n" + text[end:])
+    start, stop = text.index(begin) + len(begin), text.index(end)
+    README.write_text(text[:start] + "\n" + table + "\n" + text[stop:])
+
+
+def write_readme(stored):
+    replace_in_readme(BEGIN, END, readme_table(stored))
 
 
 def main():
