@@ -229,7 +229,6 @@ def prepare_fashion_mnist(quiet=False):
 
 # -- 3. The stored spread -----------------------------------------------------------
 SPREAD_FILE = Path(__file__).with_name("spread.json")  # written by `make spread`
-LIVE = {}  # this kernel's latest value of every measured quantity
 
 
 def measuring():
@@ -238,12 +237,11 @@ def measuring():
 
 
 def record(name, value, seed, limits=None):
-    """Remember this run's value; with $COURSE_RECORD set, also append it there (JSON line).
+    """With $COURSE_RECORD set (`make spread`), append this run's value there (JSON line).
 
     limits: "spread" for a check whose limits come from the stored seeds, [low, high]
     (None for no limit) for a fixed one, None for a plain measurement.
     """
-    LIVE[name] = value
     if measuring():
         row = {"quantity": name, "value": value, "seed": seed, "limits": limits}
         with open(os.environ["COURSE_RECORD"], "a", encoding="utf-8") as f:
