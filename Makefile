@@ -41,7 +41,7 @@ $(INSTALLED): requirements.txt .ci/course_env.py
 	touch $@
 
 data: install
-	$(BIN)/python notebooks/utils.py
+	$(BIN)/python notebooks/_base.py
 
 lab: data
 	$(BIN)/jupyter trust notebooks/*.ipynb

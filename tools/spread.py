@@ -1,8 +1,8 @@
 """Measure every quantity the notebooks measure, on many seeds, and store it (`make spread`).
 
 Runs both notebooks' lecture cells (everything before "## Exercises"), the notebooks'
-own code, once per seed, with $COURSE_RECORD set: each `utils.measure` and
-`utils.check` appends its value. Writes notebooks/spread.json (one row per run and
+own code, once per seed, with $COURSE_RECORD set: each `checks.measure` and
+`checks.check` appends its value. Writes notebooks/spread.json (one row per run and
 quantity, with the device, the versions, the date and the code's fingerprint) and the
 "Checks" table in README.md. Finished runs are kept in .spread-cache/ and not redone
 after an interruption, as long as the code has not changed.
@@ -37,12 +37,7 @@ VARIANTS = {  # name: (extra environment, command prefix)
     "one-core": ({}, ["taskset", "-c", "0"]),
 }
 sys.path.insert(0, str(ROOT / "notebooks"))
-
-
-def course():
-    import _course  # TensorFlow loads here: only the commands that need it import it
-
-    return _course
+import _base  # noqa: E402  (no TensorFlow)
 
 
 def run_label(seed, variant):
@@ -57,8 +52,8 @@ def execute_lecture(record):
 
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
-        nb.cells = list(course().lecture_cells(nb.cells))
-        NotebookClient(nb, kernel_name="mlp-course", timeout=600,
+        nb.cells = list(_base.lecture_cells(nb.cells))
+        NotebookClient(nb, kernel_name=_base.KERNEL, timeout=600,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
 
 
@@ -89,7 +84,7 @@ def rows_of(record, label):
 
 def measure(seeds, variants):
     """Run what is missing, with progress and an ETA; return all rows."""
-    fingerprint = course().code_fingerprint()
+    fingerprint = _base.code_fingerprint()
     cache = CACHE / fingerprint[:16]
     cache.mkdir(parents=True, exist_ok=True)
     runs = [(s, v) for v in variants for s in seeds]
