@@ -8,6 +8,7 @@
 #   make spread  measure every notebook quantity on seeds 0-9 (SPREAD_SEEDS="0 1 ..."), store
 #                it in notebooks/spread.json and README's Checks table (~20 min; resumes)
 #   make bench   time each notebook and its longest cell against compiled Keras (~10 min)
+#   make mutants put 10 realistic bugs into copies of the course; check each is caught (~15 min)
 #   make handout write handout/: the course without the exercises' solutions
 #   make publish REPO=https://github.com/you/mlp-course   set your copy's address
 #                in both notebooks and the README's Colab/Kaggle/Binder links
@@ -26,7 +27,7 @@ INSTALLED := $(ENV)/.mlp-course-installed
 REPO ?=
 BRANCH ?= main
 
-.PHONY: install lab test slides data spread bench handout publish clean
+.PHONY: install lab test slides data spread bench mutants handout publish clean
 .DEFAULT_GOAL := lab
 
 install: $(INSTALLED)
@@ -49,13 +50,16 @@ lab: data
 
 test: data
 	$(BIN)/python -m ruff check notebooks tests slides tools .ci
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 spread: data
 	$(BIN)/python tools/spread.py
 
 bench: data
 	$(BIN)/python tools/bench.py
+
+mutants: data
+	$(BIN)/python tools/mutants.py
 
 handout: install
 	$(BIN)/python tools/solutions.py handout handout
@@ -69,4 +73,4 @@ publish: install
 	$(BIN)/python slides/build.py
 
 clean:
-	rm -rf .venv .pytest_cache .ruff_cache slides/vendor slides/screenshots build
+	rm -rf .venv .pytest_cache .ruff_cache slides/vendor slides/screenshots build .spread-cache

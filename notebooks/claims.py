@@ -42,3 +42,24 @@ CLAIMS = [
     ("02: On every stored seed", "concise and scratch end within 2 points on average",
      "concise test accuracy", "scratch test accuracy", "mean within -2 to 2"),
 ]
+
+# What each check in the notebooks is there to catch (README's Checks table shows it).
+CATCHES = {
+    "our loader: batches repeated in epoch 2": "the loader batching before it shuffles",
+    "W1 init mean, standard errors": "weights not drawn from N(0, 0.01²)",
+    "W1 init std, standard errors": "a wrong sigma",
+    "W2 init mean, standard errors": "weights not drawn from N(0, 0.01²)",
+    "W2 init std, standard errors": "a wrong sigma",
+    "same seed, same draws: largest difference": "a set_seed that does not seed TensorFlow",
+    "01 vs utils logits, u": "01's model and utils.MLPScratch drifting apart",
+    "SGD step vs -lr x gradient, u": "an update of the wrong size or sign (trainer, optimizer)",
+    "MLP distance from an affine map, u": "a ReLU left out: a linear model",
+    "evaluate vs one-batch accuracy, images": "utils.evaluate miscounting",
+    "MLP test accuracy": "training that does not train (data, labels, loss)",
+    "MLP minus softmax, points": "an MLP no better than softmax regression",
+    "concise test accuracy": "the concise model not training",
+    "scratch vs Keras logits, u": "the scratch forward pass differing from Keras's",
+    "concise minus scratch, points": "the two versions diverging",
+    "scratch vs Keras gradients, worst step, u": "a different loss or gradient in one version",
+    "training minus test accuracy, points": "evaluate mixing up training and test images",
+}

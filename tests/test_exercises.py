@@ -1,8 +1,10 @@
-"""The exercises, both ways: each check rejects the unsolved skeleton and a plausible wrong
-answer, with its hint. (That each solution passes its check, nbval shows: it runs the
-notebooks solved, see tools/solutions.py.) Plus the solution mechanism and the handout.
+"""The exercises, both ways: each check rejects the unsolved skeleton and the wrong answers
+students really give, each with its own hint, and never raises; correct variants pass. (That
+each solution passes its check, nbval shows: it runs the notebooks solved, see
+tools/solutions.py.) Plus hints and solutions on request, progress, and the handout.
 """
 import json
+import re
 
 import nbformat
 import pytest
@@ -12,57 +14,167 @@ from jupyter_client.manager import start_new_kernel
 
 NOTEBOOKS = {p.stem[:2]: p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
 
-# Per notebook, per exercise in order: (the skeleton's hint, a wrong answer, its hint).
-WRONG = {
+MLP2_HEAD = (
+    "class MLPScratch2(d2l.Classifier):\n"
+    "    def __init__(self, num_inputs, num_outputs, num_hiddens_1, num_hiddens_2, lr,\n"
+    "                 sigma=0.01):\n"
+    "        super().__init__()\n"
+    "        self.save_hyperparameters()\n")
+MLP2_VARS = (
+    "        self.W1 = tf.Variable(tf.random.normal((num_inputs, num_hiddens_1)) * {s})\n"
+    "        self.b1 = tf.Variable(tf.zeros(num_hiddens_1))\n"
+    "        self.W2 = tf.Variable(tf.random.normal((num_hiddens_1, num_hiddens_2)) * {s})\n"
+    "        self.b2 = tf.Variable(tf.zeros(num_hiddens_2))\n"
+    "        self.W3 = tf.Variable(tf.random.normal((num_hiddens_2, num_outputs)) * {s})\n"
+    "        self.b3 = tf.Variable(tf.zeros(num_outputs))\n")
+MLP2_FORWARD = (
+    "    def forward(self, X):\n"
+    "        X = tf.reshape(X, (-1, self.num_inputs))\n"
+    "        H1 = relu(tf.matmul(X, self.W1) + self.b1)\n"
+    "        H2 = {h2}\n"
+    "        return {out}\n")
+
+
+def mlp2(sigma="sigma", h2="relu(tf.matmul(H1, self.W2) + self.b2)",
+         out="tf.matmul(H2, self.W3) + self.b3"):
+    return MLP2_HEAD + MLP2_VARS.format(s=sigma) + "\n" + MLP2_FORWARD.format(h2=h2, out=out)
+
+
+def init_class(init, extra=""):
+    return ("class MLPLikeScratch(d2l.Classifier):\n"
+            "    def __init__(self, num_outputs, num_hiddens, lr):\n"
+            "        super().__init__()\n"
+            "        self.save_hyperparameters()\n"
+            f"        init = {init}\n"
+            "        self.net = tf.keras.models.Sequential([\n"
+            "            tf.keras.layers.Flatten(),\n"
+            "            tf.keras.layers.Dense(num_hiddens, activation='relu',"
+            f" kernel_initializer=init{extra}),\n"
+            "            tf.keras.layers.Dense(num_outputs, kernel_initializer=init)])")
+
+
+SWEEP = "seeds = [0, 1, 2]\nsweep = {sweep}\nverdict = {verdict!r}"
+ONE_UNIT = "prediction = {p}\nmodel_1 = trained_1\naccuracy_1 = {acc}\nwhy = {why}"
+EVALUATED = "utils.evaluate(model_1, data)[0]"
+
+# Per notebook: code run once before its exercises are tried (the test kernel runs only the
+# lecture cells tagged `exercise-context`, so the model there is untrained: give it biases).
+SETUP = {
+    "01": "model.b1.assign(tf.random.normal((256,)) * 0.1)\n"
+          "model.b2.assign(tf.random.normal((10,)) * 0.1)\n"
+          "utils.set_seed()\n"
+          "trained_1 = MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=1, lr=0.1)\n"
+          "utils.Trainer(max_epochs=2).fit(trained_1, data)",
+    "02": "",
+}
+
+# Per notebook, per exercise in order: the skeleton's hint, then (wrong answer, its hint)
+# for the mistakes students really make, then answers that are right in another way.
+CASES = {
     "01": [
-        ("returns `...`", "def relu2(X):\n    return tf.abs(X)",
-         "Negative inputs must become 0"),
-        ("`n_params` is still `...`", "n_params = 784 * 512 + 512 * 128 + 128 * 10",
-         "You counted the weights only"),
-        ("Its variables have shapes []",
-         "class MLPScratch2(d2l.Classifier):\n"
-         "    def __init__(self, num_inputs, num_outputs, num_hiddens_1, num_hiddens_2, lr,\n"
-         "                 sigma=0.01):\n"
-         "        super().__init__()\n"
-         "        self.save_hyperparameters()\n"
-         "        self.W1 = tf.Variable(tf.random.normal((num_inputs, num_hiddens_1)) * sigma)\n"
-         "        self.b1 = tf.Variable(tf.zeros(num_hiddens_1))\n"
-         "        self.W2 = tf.Variable(tf.random.normal((num_hiddens_1, num_hiddens_2)) * sigma)\n"
-         "        self.b2 = tf.Variable(tf.zeros(num_hiddens_2))\n"
-         "        self.W3 = tf.Variable(tf.random.normal((num_hiddens_2, num_outputs)) * sigma)\n"
-         "        self.b3 = tf.Variable(tf.zeros(num_outputs))\n"
-         "\n"
-         "    def forward(self, X):  # no ReLU after the second hidden layer\n"
-         "        X = tf.reshape(X, (-1, self.num_inputs))\n"
-         "        H1 = relu(tf.matmul(X, self.W1) + self.b1)\n"
-         "        H2 = tf.matmul(H1, self.W2) + self.b2\n"
-         "        return tf.matmul(H2, self.W3) + self.b3",
-         "Is there a ReLU after each hidden layer"),
-        ("`model_1` is still `...`",
-         "utils.set_seed()\nmodel_1 = MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=1,"
-         " lr=0.1)\nutils.Trainer(max_epochs=1).fit(model_1, data)\nwhy = 'c'",
-         "the curves flatten early"),
+        ("still returns `...`", [
+            ("def relu2(X):\n    return tf.keras.layers.ReLU()(X)", "calls `ReLU`"),
+            ("def relu2(X):\n    return tf.nn.relu(X)", "calls `relu`"),
+            ("def relu2(X):\n    return tf.abs(X)", "Negative inputs must become 0"),
+            ("def relu2(X):\n    return tf.where(X > 0, X / 2, 0.0)",
+             "Positive inputs must pass through unchanged"),
+            ("def relu2(X):\n    return X * (X > 0)", "a comparison gives booleans"),
+            ("def relu2(X):\n    return X > 0", "a comparison gives booleans"),
+            ("def relu2(X):\n    return X[X > 0]", "ReLU works elementwise"),
+            ("def relu2(X):\n    X * tf.cast(X > 0, X.dtype)", "returns nothing"),
+        ], ["def relu2(X):\n    # a relu from a 0/1 mask\n    return X * tf.cast(X > 0, X.dtype)",
+            "def relu2(X):\n    return (X + tf.abs(X)) / 2"]),
+        ("still `...`", [
+            ("W = tf.transpose(model.W1 @ model.W2)\nb = model.b2", "`W` has shape (10, 784)"),
+            ("W = model.W1[:, :10]\nb = model.b2", "`W` maps images to logits differently"),
+            ("W = model.W1 @ model.W2\nb = model.b2", "b2 only: b1 still goes through W2"),
+            ("W = model.W1 @ model.W2\nb = model.b1[:10] + model.b2",
+             "b1 passes through W2"),
+            ("W = model.W1 @ model.W2\nb = model.b1", "`b` has shape (256,)"),
+        ], ["W = model.W1 @ model.W2\nb = model.b1[None, :] @ model.W2 + model.b2"]),
+        ("still `...`", [
+            ('n_params = "784*512+512"', "not a number: remove the quotes"),
+            ("n_params = 784 * 512 + 512 * 128 + 128 * 10", "You counted the weights only"),
+            ("n_params = 784 * 512 + 784 + 512 * 128 + 512 + 128 * 10 + 128",
+             "not to its inputs"),
+            ("n_params = 784 * 512 + 512 + 512 * 128 + 128 + 128 * 10",
+             "The output layer has biases too"),
+            ("n_params = [784 * 512]", "it should be a number"),
+        ], ["n_params = 468_874"]),
+        ("has 0 variables", [
+            (mlp2(h2="tf.matmul(H1, self.W2) + self.b2"),
+             "no ReLU after the second hidden layer"),
+            (mlp2(sigma="1.0"), "standard deviation"),
+            (mlp2(sigma="0.0"), "Zero weights are symmetric"),
+            (mlp2(out="relu(tf.matmul(H2, self.W3) + self.b3)"), "a ReLU on the output"),
+        ], []),
+        ("still `...`", [
+            (ONE_UNIT.format(p=0.3, acc=EVALUATED, why="'c'"),
+             "validation accuracy per epoch went"),
+            (ONE_UNIT.format(p=0.3, acc=EVALUATED, why="'a'"),
+             "the learning rate is not what is missing"),
+            (ONE_UNIT.format(p=0.3, acc=0.5, why="'b'"), "measure it with `utils.evaluate"),
+            (ONE_UNIT.format(p=30, acc=EVALUATED, why="'b'"), "between 0 and 1"),
+            (ONE_UNIT.format(p=0.3, acc=EVALUATED, why="..."), "Now set `why`"),
+        ], [ONE_UNIT.format(p=0.9, acc=EVALUATED, why="'b'")]),
     ],
     "02": [
-        ("replace every `...`",
-         "class MLPLikeScratch(MLP):\n    pass  # Keras's default initialiser",
-         "That is Glorot-uniform, Keras's default"),
-        ("replace every `...`",
-         "class MLPTanh(d2l.Classifier):\n"
-         "    def __init__(self, num_outputs, num_hiddens, lr):\n"
-         "        super().__init__()\n"
-         "        self.save_hyperparameters()\n"
-         "        self.net = tf.keras.models.Sequential([\n"
-         "            tf.keras.layers.Flatten(),\n"
-         "            tf.keras.layers.Dense(num_hiddens, activation='tanh'),\n"
-         "            tf.keras.layers.Dense(num_outputs, activation='tanh')])",
-         "leave it linear"),
-        ("`sweep[16]` is still `...`",
-         "seeds = [0, 1]\nsweep = {w: [try_mlp(hiddens=(w,))] for w in [16, 64, 256]}",
-         "should hold one accuracy per seed"),
-        ("`diffs` is still `...`",
-         "seeds = [0, 1, 2]\ndiffs = [1.5, -0.9, 0.6]\nverdict = 'higher'",
-         "Which verdict does that support"),
+        ("met a `...` still in it", [
+            ("class MLPLikeScratch(MLP):\n    pass", "Glorot-uniform, Keras's default"),
+            (init_class("tf.keras.initializers.RandomNormal(stddev=0.01 ** 2)"),
+             "0.01² is the variance"),
+            (init_class("tf.keras.initializers.RandomNormal(stddev=1.0)"),
+             "the scratch model draws N(0, 0.01²)"),
+            (init_class("tf.keras.initializers.RandomNormal(stddev=0.01)",
+                        ", bias_initializer='ones'"), "biases must start at zero"),
+        ], []),
+        ("still `...`", [
+            ("model_0 = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=256, "
+             "lr=0.1, sigma=0)\nX, y = next(iter(data.train_dataloader()))\n"
+             "grads = gradients(model_0, X, y)\nmoves = [False, False, False, False]",
+             "b2 gets the softmax error directly"),
+            ("model_0 = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=256, "
+             "lr=0.1, sigma=0)\nX, y = next(iter(data.train_dataloader()))\n"
+             "grads = gradients(model_0, X, y)\nmoves = [False, False, True, True]",
+             "W2's gradient is H"),
+            ("model_0 = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=256, "
+             "lr=0.1, sigma=0)\nX, y = next(iter(data.train_dataloader()))\n"
+             "grads = gradients(model_0, X, y)\nmoves = [True, True, False, True]",
+             "only through W2"),
+            ("model_0 = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=256, "
+             "lr=0.1)\nX, y = next(iter(data.train_dataloader()))\n"
+             "grads = gradients(model_0, X, y)\nmoves = [False, False, False, True]",
+             "create it with `sigma=0`"),
+            ("model_0 = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=256, "
+             "lr=0.1, sigma=0)\nX, y = next(iter(data.train_dataloader()))\n"
+             "grads = gradients(model_0, X, y)\nmoves = 'b2'", "four True/False"),
+        ], []),
+        ("should hold one accuracy per seed", [
+            (SWEEP.format(sweep={16: [0.75] * 3, 64: [0.79] * 3, 256: [0.8] * 3},
+                          verdict="lower"), "the runs did not use their seed"),
+            ("seeds = [0]\nsweep = {16: [0.75], 64: [0.79], 256: [0.8]}\nverdict = 'lower'",
+             "One seed per width is one run"),
+            (SWEEP.format(sweep={16: [0.75, 0.755, 0.74], 64: [0.79, 0.8, 0.78],
+                                 256: [0.8, 0.81, 0.79]}, verdict="no clear difference"),
+             "Which verdict does the interval support"),
+            (SWEEP.format(sweep={16: [0.75, 0.78, 0.74], 32: [0.79, 0.8, 0.78],
+                                 64: [0.8, 0.79, 0.81]}, verdict="lower"), "256 among them"),
+            ("seeds = [0, 1, 2]\nsweep = {16: [0.75, 0.78, 0.74], 64: [0.79, 0.8, 0.78], "
+             "256: [0.8, 0.79, 0.81]}\nverdict = ...", "Now the verdict"),
+        ], [SWEEP.format(sweep={16: [0.75, 0.755, 0.74], 64: [0.79, 0.8, 0.78],
+                                256: [0.8, 0.81, 0.79]}, verdict="lower"),
+            SWEEP.format(sweep={16: [0.75, 0.78, 0.74], 64: [0.79, 0.8, 0.78],
+                                256: [0.8, 0.79, 0.81]}, verdict="no clear difference")]),
+        ("still `...`", [
+            ("seeds = [0, 1, 2]\ndiffs = [0, 0, 0]\nverdict = 'no clear difference'",
+             "The numbers must come from runs"),
+            ("seeds = [0, 1, 2]\ndiffs = [0.001, -0.002, 0.003]\nverdict = 'higher'",
+             "look like fractions"),
+            ("seeds = [0, 1]\ndiffs = [1.0, 2.0]\nverdict = 'higher'", "at least 3 seeds"),
+            ("seeds = [0, 1, 2]\nd0 = 100 * (try_mlp(lr=0.3, seed=0) - try_mlp(lr=0.1, seed=0))\n"
+             "diffs = [d0, d0 + 0.1, d0 - 0.1]\nverdict = 'lower' if d0 > 0 else 'higher'",
+             "Which verdict does that support"),
+        ], []),
     ],
 }
 
@@ -78,7 +190,8 @@ def run(client, code):
 
     def collect(msg):
         content = msg["content"]
-        if msg["msg_type"] in ("execute_result", "display_data"):
+        if msg["msg_type"] in ("execute_result", "display_data") and not any(
+                key.startswith("image/") for key in content["data"]):  # text, not figures
             shown.append(content["data"].get("text/markdown", content["data"]["text/plain"]))
         elif msg["msg_type"] == "error":
             errors.append(f"{content['ename']}: {content['evalue']}")
@@ -87,7 +200,7 @@ def run(client, code):
     return "\n".join(shown), errors
 
 
-@pytest.fixture(scope="module", params=sorted(WRONG))
+@pytest.fixture(scope="module", params=sorted(CASES))
 def kernel(request):
     """A course kernel that ran the notebook's lecture cells the exercises build on."""
     notebook = NOTEBOOKS[request.param]
@@ -104,19 +217,42 @@ def kernel(request):
         manager.shutdown_kernel(now=True)
 
 
-def test_every_check_rejects_the_skeleton_and_a_wrong_answer_with_its_hint(kernel):
+def test_every_check_rejects_the_skeleton_and_each_typical_mistake_with_its_hint(kernel):
     name, notebook, client = kernel
     skeletons, checks = cells(notebook, "exercise"), cells(notebook, "exercise-check")
-    assert len(skeletons) == len(checks) == len(WRONG[name]) >= 4
-    for skeleton, check, (skeleton_hint, wrong, wrong_hint) in zip(
-            skeletons, checks, WRONG[name], strict=True):
-        for answer, hint in [(skeleton.source, skeleton_hint), (wrong, wrong_hint)]:
+    assert len(skeletons) == len(checks) == len(CASES[name]) >= 4
+    _, errors = run(client, SETUP[name])
+    assert not errors, errors
+    for skeleton, check, (skeleton_hint, wrong, right) in zip(
+            skeletons, checks, CASES[name], strict=True):
+        assert len(wrong) >= 3
+        call = check.source.splitlines()[0]
+        for answer, hint in [(skeleton.source, skeleton_hint), *wrong]:
             _, errors = run(client, answer)
             assert not errors, f"the answer itself failed: {errors}\n{answer}"
-            said, errors = run(client, check.source)
-            assert not errors, f"{check.source} raised instead of hinting: {errors}"
-            assert said.startswith("✘ **Not yet.**"), f"{check.source} accepted:\n{answer}"
-            assert hint in said, f"{check.source} said {said!r}, not the hint {hint!r}"
+            said, errors = run(client, call)
+            assert not errors, f"{call} raised instead of hinting: {errors}"
+            assert said.startswith("✘ **Not yet.**"), f"{call} accepted:\n{answer}"
+            assert hint in said, f"{call} said {said!r}, not the hint {hint!r}"
+        for answer in right:
+            _, errors = run(client, answer)
+            assert not errors, f"the answer itself failed: {errors}\n{answer}"
+            said, errors = run(client, call)
+            assert said.startswith("✔ **Correct.**"), f"{call} rejected:\n{answer}\n{said}"
+
+
+def test_hints_come_one_at_a_time_and_the_solution_says_why(kernel):
+    name, notebook, client = kernel
+    call = cells(notebook, "exercise-check")[0].source.splitlines()[0]
+    exercise = call.split(".check(")[0]
+    first, _ = run(client, f"{exercise}.hint()")
+    second, _ = run(client, f"{exercise}.hint()")
+    assert first.startswith("**Hint 1 of") and second.startswith("**Hint 2 of")
+    solution, _ = run(client, f"{exercise}.solution()")
+    assert solution.startswith("**Solution.**") and "**Why.**" in solution
+    table, _ = run(client, "exercises.progress()")
+    row = next(line for line in table.splitlines() if line.startswith(f"| {name}-1 "))
+    assert "| 2 of 2 | yes |" in row
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
@@ -126,7 +262,7 @@ def test_each_exercise_has_a_skeleton_a_check_and_a_folded_solution(name):
     assert len(found) >= 4
     for skeleton, check, solution in found:
         assert "..." in skeleton.source
-        assert check.source.startswith("exercises.check_")
+        assert re.match(r"exercises\.\w+\.check\(", check.source)
         assert solution.cell_type == "markdown"  # "Run all" never runs it
         assert solution.source.startswith("<details>")  # folded in JupyterLab, VS Code, Colab
         assert solutions.solution_code(solution).strip()
@@ -158,3 +294,26 @@ def test_handout_has_no_solutions_and_still_runs_from_its_folder(tmp_path):
         assert any("exercise-check" in c["metadata"].get("tags", []) for c in nb["cells"])
     assert {p.name for p in handout.iterdir()} >= set(solutions.HELPERS)
     assert not any(p.is_symlink() for p in handout.iterdir())
+
+
+def test_folded_solutions_are_the_ones_exercises_py_gives():
+    import ast
+
+    tree = ast.parse((ROOT / "notebooks" / "exercises.py").read_text())
+    given = {node.targets[0].id: ast.literal_eval(node.value.args[4]) for node in tree.body
+             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+             and getattr(node.value.func, "id", "") == "Exercise"}
+    for path in NOTEBOOKS.values():
+        nb = nbformat.read(path, as_version=4)
+        for _, check, solution in solutions.exercises(nb):
+            name = check.source.split(".")[1]
+            assert solutions.solution_code(solution) == given[name], name
+
+
+def test_no_public_helper_gives_an_answer_away():
+    import ast
+
+    tree = ast.parse((ROOT / "notebooks" / "exercises.py").read_text())
+    public = [node.name for node in tree.body
+              if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")]
+    assert "mlp_param_count" not in public and "param_count" not in public

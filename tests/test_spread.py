@@ -3,35 +3,61 @@ and the one source of the README's Checks table and of the notebooks' verdicts."
 import json
 import re
 
-import _course
+import _base
+import checks
+import claims
 import nbformat
 import pytest
 import spread
-import utils
 from conftest import ROOT
+from mutants import edit
 
 STORED = json.loads(spread.SPREAD_FILE.read_text())
-VALUES = _course.load_spread(spread.SPREAD_FILE)
+VALUES = _base.load_spread(spread.SPREAD_FILE)
 
 
 def test_spread_was_measured_on_the_current_code():
-    assert STORED["code_fingerprint"] == _course.code_fingerprint(), (
-        "utils.py, _course.py or a notebook's code changed since notebooks/spread.json was "
+    assert STORED["code_fingerprint"] == _base.code_fingerprint(), (
+        "utils.py, _base.py or a notebook's code changed since notebooks/spread.json was "
         "measured: run `make spread` (it re-measures, then rewrites the README's table)")
 
 
-def test_code_fingerprint_ignores_prose_but_not_code(tmp_path):
-    for name in ["utils.py", "_course.py", *[p.name for p in spread.NOTEBOOKS]]:
+def copy_of_the_code(tmp_path):
+    for name in [*_base.MEASURED_CODE, *[p.name for p in spread.NOTEBOOKS]]:
         (tmp_path / name).write_bytes((ROOT / "notebooks" / name).read_bytes())
-    before = _course.code_fingerprint(tmp_path)
-    path = tmp_path / spread.NOTEBOOKS[0].name
-    nb = nbformat.read(path, as_version=4)
+    return tmp_path
+
+
+def test_code_fingerprint_ignores_prose_docstrings_comments_and_the_course_address(tmp_path):
+    root = copy_of_the_code(tmp_path)
+    before = _base.code_fingerprint(root)
+    nb_path = root / spread.NOTEBOOKS[0].name
+    nb = nbformat.read(nb_path, as_version=4)
     next(c for c in nb.cells if c.cell_type == "markdown").source += " More prose."
-    nbformat.write(nb, path)
-    assert _course.code_fingerprint(tmp_path) == before
-    next(c for c in nb.cells if c.cell_type == "code").source += "\nx = 1"
-    nbformat.write(nb, path)
-    assert _course.code_fingerprint(tmp_path) != before
+    nbformat.write(nb, nb_path)
+    edit(root / "utils.py", "d2l's Trainer, each step", "d2l's Trainer (a typo fixed), each step")
+    edit(root / "checks.py", "# -- 1. Round-off", "# -- 1. Round-off, in units of u")
+    import publish
+
+    text = nb_path.read_text()
+    nb_path.write_text(publish.SETTING.sub('COURSE_REPO = \\"https://example.org/x\\"', text))
+    assert "https://example.org/x" in nb_path.read_text()
+    assert _base.code_fingerprint(root) == before
+
+
+@pytest.mark.parametrize("file, old, new", [
+    ("01-mlp-scratch.ipynb", "lr=0.1)\ntrainer = utils.Trainer",
+     "lr=0.02)\ntrainer = utils.Trainer"),
+    ("utils.py", "self.optim.apply_gradients(zip(grads,",
+     "self.optim.apply_gradients(zip([g / 3 for g in grads],"),
+    ("utils.py", "tf.math.maximum(tf.matmul(X, self.W1) + self.b1, 0)",
+     "tf.matmul(X, self.W1) + self.b1"),
+], ids=["learning rate", "optimizer", "ReLU"])
+def test_code_fingerprint_changes_with_any_change_to_what_is_measured(tmp_path, file, old, new):
+    root = copy_of_the_code(tmp_path)
+    before = _base.code_fingerprint(root)
+    edit(root / file, old, new)
+    assert _base.code_fingerprint(root) != before
 
 
 def test_every_quantity_has_at_least_10_seeds():
@@ -42,10 +68,9 @@ def test_every_quantity_has_at_least_10_seeds():
 
 
 def test_every_open_question_and_claim_is_stored():
-    for name in ["MLP test accuracy", "softmax test accuracy", "concise test accuracy",
-                 "scratch test accuracy", "try_mlp()", "try_mlp(hiddens=(1024,))",
-                 "try_mlp(hiddens=(256, 256))", "try_mlp(activation='sigmoid')",
-                 "try_mlp(init_std=1.0)", "try_mlp(lr=0.01)", "try_mlp(lr=1.0)"]:
+    names = [claims.BASELINE, *claims.OPEN_QUESTIONS, *claims.OUTCOME_CHECKS,
+             *[c[2] for c in claims.CLAIMS], *[c[3] for c in claims.CLAIMS if c[3]]]
+    for name in names:
         assert name in VALUES, name
 
 
@@ -57,30 +82,36 @@ def test_readme_checks_table_is_generated_from_the_spread_file():
         "run `python tools/spread.py --readme`")
 
 
+VERDICT = re.compile(r"\\*\\*(?:No clear difference between (.+?) and (.+?)\\*\\*|"
+                     r"(.+?) is (?:higher|lower) than (.+?): )")
+
+
 def stored_verdicts():
     for path in spread.NOTEBOOKS:
         for cell in nbformat.read(path, as_version=4).cells:
             for out in cell.get("outputs", []):
                 text = out.get("data", {}).get("text/markdown", "")
-                if " seeds" in text and " − " in text:
+                if VERDICT.match(text):
                     yield path.name, text
 
 
 def test_notebook_verdicts_agree_with_the_spread_file():
     verdicts = list(stored_verdicts())
-    assert len(verdicts) >= 8  # MLP vs softmax, concise vs scratch, 6+ open questions
+    assert len(verdicts) >= 8  # MLP vs softmax, concise vs scratch, 6 open questions
     for notebook, text in verdicts:
-        a, b = re.search(r"\*\* (.+?) − (.+?) over \d+ seeds", text).groups()
-        seeds = sorted(set(VALUES[a]) & set(VALUES[b]))
-        diffs = [100 * (VALUES[a][s] - VALUES[b][s]) for s in seeds]
-        assert text.startswith(utils.verdict(diffs, a, b)), (
+        groups = VERDICT.match(text).groups()
+        a, b = groups[:2] if groups[0] else groups[2:]
+        family = ({q: checks.paired(VALUES, q, b) for q in claims.OPEN_QUESTIONS}
+                  if "(Holm)" in text else None)
+        assert text.startswith(checks.verdict(checks.paired(VALUES, a, b), a, b,
+                                              family=family)), (
             f"{notebook}: its stored verdict is not what spread.json says now; re-run it")
 
 
 def test_spread_resumes_without_redoing_finished_runs(monkeypatch, tmp_path):
     monkeypatch.setattr(spread, "CACHE", tmp_path)
     monkeypatch.setattr(spread, "ROOT", tmp_path)
-    cache = tmp_path / _course.code_fingerprint()[:16]
+    cache = tmp_path / _base.code_fingerprint()[:16]
     cache.mkdir()
     for seed in (0, 1):
         (cache / f"default-{seed}.jsonl").write_text(

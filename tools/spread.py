@@ -10,6 +10,8 @@ after an interruption, as long as the code has not changed.
     python tools/spread.py                         seeds 0-9 (about 20 min on 2 cores)
     SPREAD_SEEDS="0 1 2" python tools/spread.py    other seeds
     python tools/spread.py --variants default onednn-off one-core   other numerics too
+    python tools/spread.py --variants default onednn-off one-core --variant-seeds 0 1 2
+                                                   ...the other numerics on seeds 0-2 only
     python tools/spread.py --readme                only rewrite README's table from the file
 """
 
@@ -82,12 +84,14 @@ def rows_of(record, label):
     return list(rows.values())
 
 
-def measure(seeds, variants):
-    """Run what is missing, with progress and an ETA; return all rows."""
+def measure(seeds, variants, variant_seeds=None):
+    """Run what is missing, with progress and an ETA; return all rows. variant_seeds: the
+    seeds run with the variants other than the default (all seeds if None)."""
     fingerprint = _base.code_fingerprint()
     cache = CACHE / fingerprint[:16]
     cache.mkdir(parents=True, exist_ok=True)
-    runs = [(s, v) for v in variants for s in seeds]
+    runs = [(s, v) for v in variants
+            for s in (seeds if v == "default" or variant_seeds is None else variant_seeds)]
     todo = [(s, v) for s, v in runs if not (cache / f"{v}-{s}.done").exists()]
     print(f"{len(runs)} runs, {len(runs) - len(todo)} already measured for this code "
           f"({cache.relative_to(ROOT)})", flush=True)
@@ -134,14 +138,21 @@ def fmt(x):
 
 
 def readme_table(stored):
-    """The README's "Checks" table, from spread.json: every checked quantity."""
-    by_quantity = {}
+    """The README's "Checks" table, from spread.json: every checked quantity, the bug it is
+    there to catch, its limit and its worst margin; then the false-alarm rate."""
+    import checks  # TensorFlow loads here
+    import claims
+
+    by_quantity, spread = {}, {}
     for row in stored["rows"]:
         by_quantity.setdefault(row["quantity"], []).append(row)
+        spread.setdefault(row["quantity"], {})[row["run"]] = row["value"]
+    m = len(claims.OUTCOME_CHECKS)
     lines = [f"Measured {stored['measured']} on {stored['cpu']}, {stored['environment']}; "
              f"runs: {', '.join(dict.fromkeys(r['run'] for r in stored['rows']))}.", "",
-             "| check | runs | lowest | mean | highest | sd | limit | worst margin |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| check | catches | runs | lowest | mean | highest | sd | limit | worst margin |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    fixed_z, roundoff = 0, []
     for name, rows in by_quantity.items():
         limits = next((r["limits"] for r in rows if r["limits"]), None)
         if limits is None:
@@ -149,18 +160,32 @@ def readme_table(stored):
         values = [r["value"] for r in rows]
         sd = statistics.stdev(values) if len(values) > 1 else 0.0
         if limits == "spread":
-            low, high = min(values) - 5 * sd, max(values) + 5 * sd
-            limit = f"{fmt(low)} to {fmt(high)} (stored range ± 5 sd)"
+            low, high = checks.spread_limits(name, spread)
+            limit = f"{fmt(low)} to {fmt(high)} (false alarm {checks.FALSE_ALARM / m:.0e})"
         else:
-            low, high = (math.inf * -1 if limits[0] is None else limits[0],
+            low, high = (-math.inf if limits[0] is None else limits[0],
                          math.inf if limits[1] is None else limits[1])
             limit = " and ".join(([f"≥ {fmt(low)}"] if math.isfinite(low) else []) +
                                  ([f"≤ {fmt(high)}"] if math.isfinite(high) else []))
+            fixed_z += "standard errors" in name
+            if name.endswith(", u") and math.isfinite(high):
+                roundoff.append(max(values))
         margin = min(min(v - low, high - v) for v in values)
+        catches = claims.CATCHES.get(name, "")
         name = name.replace("|", "\\|")  # a literal | inside a Markdown table cell
-        lines.append(f"| {name} | {len(values)} | {fmt(min(values))} | "
+        lines.append(f"| {name} | {catches} | {len(values)} | {fmt(min(values))} | "
                      f"{fmt(statistics.mean(values))} | {fmt(max(values))} | {fmt(sd)} | "
                      f"{limit} | {fmt(margin)} |")
+    z_alarm = fixed_z * 2 * (1 - statistics.NormalDist().cdf(5))
+    lines += ["", f"**False alarms.** A correct course fails a notebook run's {m} outcome "
+              f"checks (limits from the seeds) with probability at most "
+              f"{checks.FALSE_ALARM:g} (1 in {1 / checks.FALSE_ALARM:,.0f}) on an unseen seed: "
+              f"each gets {checks.FALSE_ALARM / m:.0e}, as a normal prediction interval from "
+              f"the {len(stored['seeds'])} stored seeds. The {fixed_z} initialisation checks "
+              f"(5 standard errors) add {z_alarm:.0e}. The round-off checks allow "
+              f"{checks.ROUNDOFF_LIMIT} u, {checks.ROUNDOFF_LIMIT / max(roundoff, default=1):.0f}"
+              f" times the worst measured ({max(roundoff, default=0):.2g} u); the mechanism "
+              "checks are exact."]
     return "\n".join(lines)
 
 
@@ -181,13 +206,15 @@ def main():
                         default=[int(s) for s in os.environ.get("SPREAD_SEEDS", "").split()]
                         or list(range(10)))
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=["default"])
+    parser.add_argument("--variant-seeds", type=int, nargs="+",
+                        help="seeds for the variants other than default (default: --seeds)")
     parser.add_argument("--readme", action="store_true", help="only rewrite README's table")
     parser.add_argument("--execute", help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
     if args.execute:
         return execute_lecture(args.execute)
     if not args.readme:
-        fingerprint, rows, seconds = measure(args.seeds, args.variants)
+        fingerprint, rows, seconds = measure(args.seeds, args.variants, args.variant_seeds)
         write_file(fingerprint, rows, seconds, args.seeds, args.variants)
         print(f"wrote {SPREAD_FILE.relative_to(ROOT)}: {len(rows)} rows")
     write_readme(json.loads(SPREAD_FILE.read_text()))
