@@ -36,7 +36,6 @@ $(INSTALLED): requirements.txt .ci/course_env.py
 	@$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) .ci/check_python.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(ENV)
 	$(BIN)/python -m pip install -r requirements.txt
-	$(BIN)/python -m pip install --no-deps d2l==1.0.3
 	$(BIN)/python .ci/course_env.py
 	-$(BIN)/python slides/build.py --fetch
 	touch $@
@@ -46,7 +45,7 @@ data: install
 
 lab: data
 	$(BIN)/jupyter trust notebooks/*.ipynb
-	$(BIN)/jupyter lab --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
+	$(BIN)/jupyter lab --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) notebooks/
 
 test: data
 	$(BIN)/python -m ruff check notebooks tests slides tools .ci

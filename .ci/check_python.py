@@ -1,12 +1,16 @@
-"""Refuse, with the fix, a Python that cannot run TensorFlow 2.21 (3.10-3.13)."""
+"""Refuse, with the fix, a Python that cannot run TensorFlow 2.21 (_base.SUPPORTED_PYTHON)."""
 import sys
+from pathlib import Path
 
-major, minor = sys.version_info[:2]
-if not (3, 10) <= (major, minor) <= (3, 13):
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))
+import _base  # noqa: E402  (the standard library only: any Python can import it)
+
+try:
+    _base.check_python()
+except _base.CourseEnvironmentError as err:
     sys.exit(
-        f"error: {sys.executable} is Python {major}.{minor}; the course needs "
-        "Python 3.10-3.13 (TensorFlow 2.21's range).\n"
-        "Install one, then run for example:  make clean && make PYTHON=python3.12 lab\n"
+        f"error: {sys.executable}: {err}\n"
+        "For example:  make clean && make PYTHON=python3.12 lab\n"
         "or with conda:  conda env create -f environment.yml && "
         "conda activate mlp-course && make lab"
     )

@@ -1,7 +1,8 @@
-"""Finish a course environment after pip: Keras 2 everywhere, and the course kernel.
+"""Finish a course environment after pip: d2l, Keras 2 everywhere, and the course kernel.
 
 Run with the environment's own Python (`make install` and Binder's postBuild do):
 
+0. d2l (_base.D2L), with --no-deps: its own pins cannot install beside TensorFlow 2.21.
 1. A `.pth` file in site-packages sets TF_USE_LEGACY_KERAS=1 whenever this
    environment's Python starts, unless already set. So every kernel and editor
    using it (JupyterLab's default `python3`, VS Code, PyCharm, a new notebook)
@@ -17,7 +18,10 @@ import sys
 import sysconfig
 from pathlib import Path
 
-KERNEL, DISPLAY_NAME = "mlp-course", "MLP course"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))
+import _base  # noqa: E402  (no TensorFlow)
+
+KERNEL, DISPLAY_NAME = _base.KERNEL, "MLP course"
 PTH_NAME = "mlp-course-keras2.pth"
 PTH_LINE = "import os; os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')\n"
 
@@ -42,6 +46,11 @@ def install_kernel():
     return spec_file
 
 
+def install_d2l():
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", _base.D2L], check=True)
+
+
 if __name__ == "__main__":
+    install_d2l()
     print("course env: Keras 2 for every Python here:", write_pth())
     print("course env: kernel", install_kernel())

@@ -6,6 +6,7 @@ tools/solutions.py.) Plus hints and solutions on request, progress, and the hand
 import json
 import re
 
+import _base
 import nbformat
 import pytest
 import solutions
@@ -204,7 +205,7 @@ def run(client, code):
 def kernel(request):
     """A course kernel that ran the notebook's lecture cells the exercises build on."""
     notebook = NOTEBOOKS[request.param]
-    manager, client = start_new_kernel(kernel_name="mlp-course", cwd=str(notebook.parent))
+    manager, client = start_new_kernel(kernel_name=_base.KERNEL, cwd=str(notebook.parent))
     try:
         for cell in cells(notebook, "exercise-context"):
             _, errors = run(client, cell.source)

@@ -3,6 +3,7 @@
 Training in this kernel is what nbval checks, on both notebooks; here, only what a
 student's first cell does: d2l before anything else, then the course's data and model.
 """
+import _base
 import pytest
 from conftest import ROOT
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
@@ -39,10 +40,10 @@ def run(client, code):
 def deck_first_run():
     """A freshly started course kernel running DECK_FIRST, as a student would."""
     try:
-        KernelSpecManager().get_kernel_spec("mlp-course")
+        KernelSpecManager().get_kernel_spec(_base.KERNEL)
     except NoSuchKernel:
         pytest.fail("the 'mlp-course' kernel is not registered: run `make install`")
-    manager, client = start_new_kernel(kernel_name="mlp-course", cwd=str(ROOT / "notebooks"))
+    manager, client = start_new_kernel(kernel_name=_base.KERNEL, cwd=str(ROOT / "notebooks"))
     try:
         yield run(client, DECK_FIRST)
     finally:

@@ -3,9 +3,10 @@
 - the setup cell each notebook starts with, and `make publish`'s address and links;
 - both notebooks in the environment's plain `python3` kernel, up to their first training
   (the course kernel runs them in full under nbval);
-- a Colab-like environment (TensorFlow 2.20 with Keras 3, no d2l, no tf-keras), each
-  notebook alone in an empty folder, to the end of its first training: needs the
-  package registry, and is skipped with the reason when it cannot be reached;
+- a Colab-like environment (Python 3.13, TensorFlow 2.20 with Keras 3 and tf-keras 2.20
+  installed, no d2l, as Colab ships them), each notebook alone in an empty folder, to the
+  end of its first training: needs the package registry, and is skipped with the reason
+  when it cannot be reached;
 - the Binder/JupyterHub build plan (repo2docker --no-build) and the GitHub workflow.
 """
 import hashlib
@@ -133,8 +134,8 @@ def test_python3_kernel_runs_the_notebook_up_to_its_first_training(notebook, mon
 
 
 # -- a Colab-like environment ---------------------------------------------------------------
-COLAB_LIKE = ["tensorflow~=2.20.0", "matplotlib", "pandas", "requests", "ipython",
-              "ipykernel", "matplotlib-inline"]
+COLAB_LIKE = ["tensorflow~=2.20.0", "tf-keras~=2.20.0", "matplotlib", "pandas", "requests",
+              "ipython", "ipykernel", "matplotlib-inline"]  # Colab's, without d2l
 
 
 def registry_reachable():
@@ -144,11 +145,12 @@ def registry_reachable():
 
 
 def colab_python():
-    """Python 3.12 as on Kaggle (Colab offers 3.12 and 3.13), else this Python."""
-    for candidate in ["/root/.pyenv/versions/3.12.1/bin/python3", shutil.which("python3.12")]:
+    """Python 3.13 as on Colab (on PATH, or one pyenv installed), else this Python."""
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    for candidate in [shutil.which("python3.13"), *sorted(pyenv.glob("3.13*/bin/python3"))]:
         if candidate and subprocess.run([candidate, "-c", "import venv"],
                                         capture_output=True).returncode == 0:
-            return candidate
+            return str(candidate)
     return getattr(sys, "_base_executable", sys.executable)
 
 
@@ -183,7 +185,7 @@ def colab_base():
 
 @pytest.fixture
 def colab_like(colab_base, tmp_path_factory):
-    """A fresh venv that sees Colab's packages, has no d2l or tf-keras, and a kernel."""
+    """A fresh venv that sees Colab's packages, has no d2l, and a kernel."""
     python, base = colab_base
     root = tmp_path_factory.mktemp("colab")
     venv = root / "venv"
@@ -201,8 +203,9 @@ def colab_like(colab_base, tmp_path_factory):
          "u.find_spec('d2l'))"],
         capture_output=True, text=True, env={k: v for k, v in os.environ.items()
                                              if k != "TF_USE_LEGACY_KERAS"})
-    assert probe.stdout.split() == ["2.20", "keras._tf_keras.keras", "None", "None"], (
-        probe.stdout + probe.stderr[-2000:])
+    found = probe.stdout.split()
+    assert found[:2] == ["2.20", "keras._tf_keras.keras"] and found[3] == "None", (
+        probe.stdout + probe.stderr[-2000:])  # Keras 3 by default, tf-keras there, no d2l
     kernel = root / "share" / "jupyter" / "kernels" / "colab-like"
     kernel.mkdir(parents=True)
     (kernel / "kernel.json").write_text(json.dumps({
@@ -220,7 +223,7 @@ def test_notebook_opened_alone_in_a_colab_like_kernel_trains(colab_like, noteboo
     publish.write_setting(alone, ROOT.as_uri())  # a local clone, offline-safe
     nb = execute(until_first_training(alone, include_training=True), "colab-like", tmp_path)
     printed = "".join(text_of(c) for c in nb.cells)
-    assert "installing tf-keras~=2.20.0 and d2l==1.0.3" in printed
+    assert "installing d2l==1.0.3 (--no-deps)" in printed
     assert "TensorFlow 2.20" in printed and "tf-keras 2.20" in printed
     assert (tmp_path / "mlp-course" / "notebooks" / "utils.py").exists()
     training = nb.cells[-1]

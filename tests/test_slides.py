@@ -6,9 +6,9 @@ headless, and are skipped with a reason when it is not installed.
 import hashlib
 import os
 import re
+import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -257,21 +257,17 @@ def free_port():
 
 @pytest.fixture(scope="module")
 def jupyter_lab(tmp_path_factory):
-    """JupyterLab on localhost with a token and the notebooks trusted, as `make lab` starts it.
+    """JupyterLab on localhost with a token and the notebooks trusted, started by `make lab`.
 
     Trust signatures go to a temporary Jupyter data folder, not the user's.
     """
     env = {**os.environ, "JUPYTER_DATA_DIR": str(tmp_path_factory.mktemp("jupyter-data"))}
-    subprocess.run([sys.executable, "-m", "jupyter", "trust", *map(str, NOTEBOOKS)], env=env,
-                   check=True, capture_output=True)
     port, token = free_port(), hashlib.sha256(os.urandom(16)).hexdigest()[:32]
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-               f"--port={port}", f"--IdentityProvider.token={token}",
-               "--LabApp.expose_app_in_browser=True", str(ROOT / "notebooks")]
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(  # the README's `make lab`, on a free port with a known token
+        ["make", "-s", "lab", f"LAB_ARGS=--no-browser --port={port} "
+         f"--IdentityProvider.token={token} --LabApp.expose_app_in_browser=True"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)  # its own process group: make, then jupyter under it
     base = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
@@ -280,10 +276,10 @@ def jupyter_lab(tmp_path_factory):
         except OSError:
             time.sleep(0.5)
     else:
-        server.kill()
-        pytest.fail("jupyter lab did not start within 60 s")
+        os.killpg(server.pid, signal.SIGKILL)
+        pytest.fail("`make lab` did not start JupyterLab within 60 s")
     yield base, token
-    server.terminate()
+    os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=30)
 
 

@@ -24,7 +24,8 @@ from pathlib import Path
 import _base  # noqa: E402  (notebooks/, on the path through spread)
 import spread  # tools/spread.py, beside this file: the README and CPU helpers
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = spread.ROOT  # the course's top folder
+
 TRAININGS = 2  # 10-epoch trainings per notebook: MLP and softmax (01), concise and scratch (02)
 
 REFERENCE = """

@@ -26,7 +26,8 @@ from pathlib import Path
 
 import spread  # tools/spread.py: the README helper
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = spread.ROOT  # the course's top folder
+
 MUTANTS_FILE = ROOT / "tools" / "mutants.json"
 BEGIN, END = "<!-- mutants table: begin -->", "<!-- mutants table: end -->"
 NB1, NB2 = "notebooks/01-mlp-scratch.ipynb", "notebooks/02-mlp-concise.ipynb"

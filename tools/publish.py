@@ -11,10 +11,10 @@ runs this, then rebuilds the decks.
 import json
 import re
 import sys
-from pathlib import Path
 from urllib.parse import quote
 
-ROOT = Path(__file__).resolve().parents[1]
+from spread import ROOT  # tools/spread.py: the course's top folder
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 README = ROOT / "README.md"
 BEGIN, END = "<!-- links: made by `make publish`, do not edit -->", "<!-- /links -->"

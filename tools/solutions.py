@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 import nbformat
+from spread import ROOT  # tools/spread.py: the course's top folder
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 HELPERS = ["utils.py", "checks.py", "claims.py", "_course.py", "_base.py", "exercises.py",
            "spread.json", "rise.css"]
