@@ -208,7 +208,7 @@ def verdict(differences, a, b, unit="points", family=None):
             f"; from {min(differences):+.2f} to {max(differences):+.2f}.")
     if family:
         text += (f" Judged with the other {len(family) - 1} open questions (Holm): "
-                 f"p = {p:.3f}.")
+                 + (f"p = {p:.3f}." if p >= 0.001 else "p < 0.001."))
     return text
 
 

@@ -382,7 +382,15 @@ init = Exercise(
     "02-1", "Start alike", _init,
     ["Keras's initializers live in `tf.keras.initializers`. Which one draws from a normal?",
      "`tf.keras.initializers.RandomNormal(stddev=...)`: stddev is the standard deviation."],
-    "init = tf.keras.initializers.RandomNormal(stddev=0.01)",
+    """class MLPLikeScratch(d2l.Classifier):
+    def __init__(self, num_outputs, num_hiddens, lr):
+        super().__init__()
+        self.save_hyperparameters()
+        init = tf.keras.initializers.RandomNormal(stddev=0.01)
+        self.net = tf.keras.models.Sequential([
+            tf.keras.layers.Flatten(),
+            tf.keras.layers.Dense(num_hiddens, activation='relu', kernel_initializer=init),
+            tf.keras.layers.Dense(num_outputs, kernel_initializer=init)])""",
     "Dense layers draw their weights from Glorot-uniform unless told otherwise, and start "
     "their biases at zero. Giving them the scratch model's N(0, 0.01²) makes the two versions "
     "the same model from the same kind of start; only the random draws differ.")
@@ -532,11 +540,12 @@ EXERCISES = [relu, linear_collapse, count, deeper, one_unit, init, zero_init, sw
              lr_verdict]
 
 
-def progress():
-    """A table of every exercise: checked right, hints seen, solution seen."""
+def progress(notebook=""):
+    """A table of the exercises (of one notebook: "01" or "02"): checked right, hints seen,
+    solution seen."""
     rows = ["| exercise | | status | tries | hints seen | solution seen |",
             "|---|---|---|---|---|---|"]
-    for ex in EXERCISES:
+    for ex in (ex for ex in EXERCISES if ex.number.startswith(notebook)):
         status = {None: "not tried", True: "✔ correct", False: "✘ not yet"}[ex.passed]
         rows.append(f"| {ex.number} | {ex.title} | {status} | {ex.tries} | "
                     f"{ex.hints_seen} of {len(ex.hints)} | "

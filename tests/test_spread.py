@@ -82,7 +82,7 @@ def test_readme_checks_table_is_generated_from_the_spread_file():
         "run `python tools/spread.py --readme`")
 
 
-VERDICT = re.compile(r"\\*\\*(?:No clear difference between (.+?) and (.+?)\\*\\*|"
+VERDICT = re.compile(r"\*\*(?:No clear difference between (.+?) and (.+?)\*\*|"
                      r"(.+?) is (?:higher|lower) than (.+?): )")
 
 
