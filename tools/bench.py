@@ -21,7 +21,6 @@ import sys
 import time
 from pathlib import Path
 
-import _base  # noqa: E402  (notebooks/, on the path through spread)
 import spread  # tools/spread.py, beside this file: the README and CPU helpers
 
 ROOT = spread.ROOT  # the course's top folder
@@ -57,7 +56,7 @@ def run_notebook(path):
 
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, kernel_name=_base.KERNEL, timeout=900, record_timing=True,
+    NotebookClient(nb, kernel_name=spread._base.KERNEL, timeout=900, record_timing=True,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     total = time.perf_counter() - start
     cells = [(seconds(c.metadata.execution["iopub.execute_input"],
