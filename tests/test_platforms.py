@@ -107,6 +107,17 @@ def test_publish_sets_the_address_in_every_notebook_and_the_readme(tmp_path, mon
         publish.main("someone/mlp-course")
 
 
+def test_a_published_address_keeps_the_notebooks_lint_clean(tmp_path, monkeypatch):
+    copies = [Path(shutil.copy(n, tmp_path)) for n in NOTEBOOKS]
+    monkeypatch.setattr(publish, "NOTEBOOKS", copies)
+    monkeypatch.setattr(publish, "README", Path(shutil.copy(ROOT / "README.md", tmp_path)))
+    publish.main("https://git.example.org/a-department/teaching/mlp-course-2026-autumn.git")
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--config",
+                           str(ROOT / "pyproject.toml"), *map(str, copies)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
 # -- the plain python3 kernel of the course environment ---------------------------------
 def test_a_new_notebook_in_the_default_python3_kernel_gets_keras_2():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
