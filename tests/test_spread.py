@@ -35,8 +35,10 @@ def test_code_fingerprint_ignores_prose_docstrings_comments_and_the_course_addre
     nb = nbformat.read(nb_path, as_version=4)
     next(c for c in nb.cells if c.cell_type == "markdown").source += " More prose."
     nbformat.write(nb, nb_path)
-    edit(root / "utils.py", "d2l's Trainer, each step", "d2l's Trainer (a typo fixed), each step")
-    edit(root / "checks.py", "# -- 1. Round-off", "# -- 1. Round-off, in units of u")
+    utils_py = root / "utils.py"  # a docstring reworded, wherever the docstrings stand
+    utils_py.write_text(utils_py.read_text().replace('"""', '"""Reworded. ', 1))
+    checks_py = root / "checks.py"  # a comment added
+    checks_py.write_text("# A new comment.\n" + checks_py.read_text())
     import publish
 
     text = nb_path.read_text()
