@@ -4,7 +4,8 @@
 Each bug is a text edit in one or more files. For each, the course is copied (without
 .git), the edit applied, and both notebooks run under nbval in the course kernel, as a
 student's machine or a host's CI would run them. A bug counts as caught when a check cell
-fails and its message names the check (claims.CATCHES lists what each check is for).
+fails with an error whose message names the check (claims.CATCHES lists what each check
+is for); a cell that fails otherwise (a crash, say) does not count.
 Results go to tools/mutants.json and README's "Mutants" table.
 
     python tools/mutants.py                 every bug
@@ -55,8 +56,10 @@ MUTANTS = {
          "for batch in self.train_dataloader.take(self.num_train_batches // 2):"),
     ], "steps = 1170 (the slide: 2350)"),
     "batch-then-shuffle": ("data", "the loader batches, then shuffles (d2l's order)", [
-        ("notebooks/utils.py", "data = data.shuffle(len(X), seed=self.seed)",
-         "data = data.batch(self.batch_size).shuffle(1000, seed=self.seed).unbatch()"),
+        ("notebooks/utils.py", "data = data.shuffle(len(X), seed=self.seed)  # shuffle "
+         "examples...\n        data = data.batch(self.batch_size)  # ...then batch",
+         "data = data.batch(self.batch_size).shuffle(235, seed=self.seed)\n"
+         "        data = data if train else data.batch(self.batch_size)"),
     ], "our loader: batches repeated in epoch 2"),
     "pixels": ("data", "pixels left in 0-255, not scaled to 0-1", [
         ("notebooks/utils.py", "tf.float32) / 255, tf.gather(y, i)",
@@ -134,7 +137,8 @@ def run_mutant(name):
                         "--nbval-lax", "-n", "2", "--dist", "loadscope", f"--junitxml={junit}",
                         NB1, NB2], cwd=copy, capture_output=True, text=True, timeout=1800)
         failed = failures(junit)
-    caught_by = [test for test, text in failed if check in text]
+    said = re.compile(r"\w+Error: [^\n]*" + re.escape(check))  # the error, not the source
+    caught_by = [test for test, text in failed if said.search(text)]
     return {"area": area, "bug": what, "check": check, "caught": bool(caught_by),
             "cells": [test for test, _ in failed], "caught_by": caught_by,
             "seconds": round(time.perf_counter() - start)}
