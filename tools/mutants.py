@@ -64,7 +64,7 @@ MUTANTS = {
     "pixels": ("data", "pixels left in 0-255, not scaled to 0-1", [
         ("notebooks/utils.py", "tf.float32) / 255, tf.gather(y, i)",
          "tf.float32), tf.gather(y, i)"),
-    ], "MLP test accuracy"),
+    ], "MLP minus softmax, points"),
     "evaluate-count": ("evaluation", "evaluate counts 256 images per batch (the last has 16)", [
         ("notebooks/utils.py", "logits, n = model(X), n + len(y)", "logits, n = model(X), n + 256"),
     ], "evaluate vs one-batch accuracy, images"),
@@ -122,7 +122,7 @@ def failures(junit):
         for failure in [*case.iter("failure"), *case.iter("error")]:
             text = (failure.get("message") or "") + "\n" + (failure.text or "")
             found.append((f"{Path(case.get('classname', '')).name}::{case.get('name')}",
-                          re.sub(r"\x1b\[[0-9;]*m", "", text)))
+                          re.sub(r"(\x1b|#x1B)\[[0-9;]*m", "", text)))  # no colours
     return found
 
 
