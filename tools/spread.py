@@ -27,7 +27,10 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))
+import _base  # noqa: E402  (no TensorFlow)
+
+ROOT = _base.ROOT  # the course's top folder
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SPREAD_FILE = ROOT / "notebooks" / "spread.json"
 CACHE = ROOT / ".spread-cache"
@@ -38,8 +41,6 @@ VARIANTS = {  # name: (extra environment, command prefix)
     "onednn-off": ({"TF_ENABLE_ONEDNN_OPTS": "0"}, []),
     "one-core": ({}, ["taskset", "-c", "0"]),
 }
-sys.path.insert(0, str(ROOT / "notebooks"))
-import _base  # noqa: E402  (no TensorFlow)
 
 
 def run_label(seed, variant):
