@@ -3,7 +3,8 @@
 1. The environment: Python 3.10-3.13, TensorFlow 2.20-2.21 with tf.keras as Keras 2
    (``TF_USE_LEGACY_KERAS=1``, as d2l 1.0.3 needs); d2l and tf-keras installed
    (``--no-deps``) where they are missing, as on Colab and Kaggle.
-2. Drawing d2l's training board once per epoch, at a size that fills a slide.
+2. An epoch in one graph, for ``utils.Trainer``: d2l's steps, with what they plot kept.
+3. Drawing d2l's training board once per epoch, at a size that fills a slide.
 
 Files (the data, the stored spread, the code fingerprint) are in ``_base.py``, which
 needs no TensorFlow. Importing this module changes nothing in d2l or matplotlib.
@@ -17,6 +18,8 @@ import subprocess
 import sys
 
 import _base
+import _figures
+import numpy as np
 
 # -- 1. Environment --------------------------------------------------------------
 # These must be set before TensorFlow first loads Keras. The course's Jupyter
@@ -92,13 +95,92 @@ def _import_tensorflow():
 tf = _import_tensorflow()
 from d2l import tensorflow as d2l  # noqa: E402  (after the guard, on purpose)
 
-# -- 2. The training board, drawn once per epoch ----------------------------------------
+
+# -- 2. An epoch in one graph ------------------------------------------------------
+def compile_epoch(model, loader, step):
+    """step over every batch of loader, compiled into one graph (no Python between batches).
+
+    What step passes to model.plot is kept, a row per batch, instead of drawn (d2l's plot
+    needs numbers; a graph has tensors). The returned function runs the pass and returns
+    (steps, [(key, train, rows)]) for the caller to plot in d2l's order. While tracing,
+    d2l's accuracy, whose reshape(Y, -1) a graph refuses, is the same formula written for a
+    graph; a model's own accuracy is used as it is. A step that cannot be traced at all
+    (one that calls .numpy(), say) runs eagerly, batch by batch, as in d2l.
+    """
+    keys, rows = [], []
+
+    def captured(batch):
+        """step(batch); return what it plotted: [(key, train, value)]."""
+        calls = []
+        model.plot = lambda key, value, train: calls.append((key, train, value))
+        if type(model).accuracy is d2l.Classifier.accuracy:
+            model.accuracy = graph_accuracy
+        try:
+            step(batch)
+        finally:
+            del model.plot
+            model.__dict__.pop("accuracy", None)
+        return calls
+
+    def traced_step(i, batch):
+        calls = captured(batch)
+        if not rows:  # the first trace: a variable per plotted quantity, a row per batch
+            with tf.init_scope():
+                for key, train, value in calls:
+                    value = tf.convert_to_tensor(value)
+                    keys.append((key, train))
+                    rows.append(tf.Variable(tf.zeros((len(loader), *value.shape), value.dtype),
+                                            trainable=False))
+        for row, (_, _, value) in zip(rows, calls, strict=True):
+            row[i].assign(value)
+
+    @tf.function
+    def epoch():
+        i = tf.constant(0)
+        for batch in loader:
+            traced_step(i, batch)
+            i += 1
+        return i
+
+    def eagerly():
+        plotted, steps = {}, 0
+        for batch in loader:
+            for key, train, value in captured(batch):
+                plotted.setdefault((key, train), []).append(np.asarray(value))
+            steps += 1
+        return steps, [(key, train, np.stack(v)) for (key, train), v in plotted.items()]
+
+    def run():
+        if getattr(run, "eager", False):
+            return eagerly()
+        try:
+            graph = epoch.get_concrete_function()  # traces once; nothing runs yet
+        except Exception as err:  # noqa: BLE001  (whatever stops tracing: run it as d2l does)
+            print(f"utils.Trainer: {step.__name__} cannot be compiled ({type(err).__name__}: "
+                  f"{str(err).splitlines()[0][:200]}); it runs eagerly, batch by batch.")
+            run.eager = True
+            return eagerly()
+        steps = int(graph())
+        return steps, [(key, train, row.numpy()) for (key, train), row in zip(keys, rows)]
+
+    return run
+
+
+def graph_accuracy(Y_hat, Y, averaged=True):
+    """d2l.Classifier.accuracy, with a reshape a graph accepts."""
+    Y_hat = tf.reshape(Y_hat, (-1, Y_hat.shape[-1]))
+    compare = tf.cast(tf.cast(tf.argmax(Y_hat, axis=1), Y.dtype) == tf.reshape(Y, [-1]),
+                      tf.float32)
+    return tf.reduce_mean(compare) if averaged else compare
+
+
+# -- 3. The training board, drawn once per epoch ----------------------------------------
 BOARD_SIZE = (5.5, 2.75)  # inches: fills a 16:9 slide (d2l's default is 3.5 x 2.5)
 
 
 def draw_board(board):
     """Draw d2l's ProgressBoard once, with every curve so far, and show it in place (SVG,
-    so it stays crisp when a slide scales it up)."""
+    so it stays crisp when a slide scales it up), with its text alternative."""
     from IPython import display
 
     if board.fig is None:
@@ -110,20 +192,23 @@ def draw_board(board):
     axes.set(xlim=board.xlim, xlabel="epoch")
     axes.legend()
     display.clear_output(wait=True)
-    display.display(display.SVG(_svg(board.fig)))
+    display.display(_figures.Figure(_figures.to_svg(board.fig),
+                                    _figures.board_alt(board.data, board.xlim[1])))
 
 
-def plot_board(board, axes, style=None, prefix=""):
-    """Plot d2l's board data: each curve on axes[its name], in the board's style or style."""
-    for (key, line), ls, color in zip(board.data.items(), board.ls, board.colors):
+def plot_board(board, axes, model=None, prefix=""):
+    """Plot d2l's board data: each curve on axes[its name]; return {name: (xs, ys)}.
+
+    One model: a colour, line style and marker per curve. Several (model = 0, 1, ...): the
+    model's colour and marker, and a line style per curve (training solid, validation dashed).
+    """
+    plotted = {}
+    for i, (key, line) in enumerate(board.data.items()):
         if key in axes:
-            axes[key].plot([p.x for p in line], [p.y for p in line], style or ls,
-                           color=None if style else color, label=prefix + key)
-
-
-def _svg(fig):
-    import io
-
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
-    return buffer.getvalue()
+            look = _figures.style(i if model is None else model)
+            if model is not None:
+                look["linestyle"] = "-" if key.startswith("train") else "--"
+            xs, ys = [p.x for p in line], [float(p.y) for p in line]
+            axes[key].plot(xs, ys, label=prefix + key, **look)
+            plotted[key] = (xs, ys)
+    return plotted

@@ -20,6 +20,7 @@ import time
 from typing import NamedTuple
 
 import _base
+import _figures
 import claims
 import numpy as np
 import utils
@@ -77,7 +78,7 @@ def sgd_step_error(trainer, batch):
         loss = model.loss(model(batch[0]), batch[1])
     grads = tape.gradient(loss, model.trainable_variables)
     lr = claims.HYPERPARAMETERS["lr"]
-    trainer.run(batch)
+    trainer.train_step(batch)
     after = [v.numpy() for v in model.trainable_variables]
     for v, w in zip(model.trainable_variables, before):
         v.assign(w)
@@ -221,19 +222,22 @@ def compare(a, b, family=None, scale=100, unit="points", claim=None):
     stored = {} if _base.measuring() else _base.load_spread()
     diffs, live = paired(stored, a.name, b.name, scale), scale * (a.value - b.value)
     fig, ax = plt.subplots(figsize=(7, 1.9), layout="constrained")
-    ax.axvline(0, color="0.6", lw=1)
-    ax.plot([live], [0], "D", color="C3", ms=9)
-    rows = [f"this run (seed {utils.SEED})"]
+    ax.axvline(0, color=_figures.AXIS_GREY, lw=1)
+    ax.plot([live], [0], "D", color=_figures.COLORS[1], ms=9)
+    rows, summary = [f"this run (seed {utils.SEED})"], None
     if len(diffs) >= 2:  # the paired differences, and their mean with its 95 % interval
         mean, low, high, _ = interval(diffs)
-        ax.plot(diffs, 1 + np.linspace(-0.2, 0.2, len(diffs)), "o", color="C0", alpha=0.7)
-        ax.errorbar([mean], [2], xerr=[[mean - low], [high - mean]], fmt="s", color="C0",
-                    capsize=6)
+        ax.plot(diffs, 1 + np.linspace(-0.2, 0.2, len(diffs)), "o", color=_figures.COLORS[0],
+                alpha=0.7)
+        ax.errorbar([mean], [2], xerr=[[mean - low], [high - mean]], fmt="s",
+                    color=_figures.COLORS[0], capsize=6)
         rows += [f"{len(diffs)} stored seeds", "mean, 95% interval"]
+        summary = (diffs, mean, low, high)
+    name = f"{a.name} − {b.name}"
     ax.set(yticks=range(len(rows)), yticklabels=rows, ylim=(-0.6, len(rows) - 0.4),
-           xlabel=f"{a.name} − {b.name} ({unit})")
+           xlabel=f"{name} ({unit})")
     ax.invert_yaxis()
-    plt.show()
+    _figures.show(fig, _figures.strip_alt(name, unit, live, utils.SEED, summary))
     if len(diffs) < 2:
         return Markdown(f"*{a.name}* has no stored seeds: this one run ({live:+.2f} {unit}) "
                         "is not a finding. `make spread` measures every setting on 10 seeds.")
@@ -250,20 +254,19 @@ def compare(a, b, family=None, scale=100, unit="points", claim=None):
 
 # -- 5. Speed ------------------------------------------------------------------------------
 def time_steps(ways, new_model, batches, repeats=3):
-    """How fast each way trains fresh models on the same batches, in ms per step: the
-    median and range of `repeats` timed runs, each after one untimed warm-up batch (the
+    """How fast each way trains a model on the same batches, in ms per step: the median and
+    range of `repeats` timed passes over batches, after one untimed warm-up batch (the
     tracing), scaled to an epoch of 235 steps. way(model) returns a function that trains
-    model on batches."""
+    model on batches; each way trains its own fresh model."""
     import pandas as pd
 
     rows = {}
     for name, way in ways.items():
-        times = []
+        model = new_model()
+        model(next(iter(batches))[0])  # the weights exist before any timing
+        train, times = way(model), []
+        train(batches.take(1))  # warm-up: traces the graph, if any
         for _ in range(repeats):
-            model = new_model()
-            model(next(iter(batches))[0])  # the weights exist before any timing
-            train = way(model)
-            train(batches.take(1))  # warm-up: traces the graph, if any
             start = time.perf_counter()
             train(batches)
             times.append(1000 * (time.perf_counter() - start) / len(batches))

@@ -1,6 +1,4 @@
-"""The helpers both MLP notebooks call: 1. the data; 2. the scratch model and the trainer;
-3. seeds and devices; 4. evaluating and plotting. How the notebooks check their claims is in
-``checks.py``; the plumbing in ``_course.py`` and ``_base.py``."""
+"""The helpers the lecture calls: data, scratch model, trainer, seeds, evaluation, plots."""
 
 import importlib.metadata
 import os
@@ -9,6 +7,7 @@ import time
 
 import _base
 import _course
+import _figures
 from _course import d2l, tf  # TensorFlow with Keras 2, checked; d2l after it
 
 
@@ -36,6 +35,12 @@ class FashionMNIST(d2l.FashionMNIST):
             data = data.map(lambda X, y: (tf.image.resize(X, self.resize), y))
         return data.prefetch(tf.data.AUTOTUNE)
 
+    def visualize(self, batch, nrows=1, ncols=8, labels=()):
+        """d2l's visualize, shown with a text alternative that names each image's class."""
+        labels = list(labels) or self.text_labels(batch[1])
+        super().visualize(batch, nrows, ncols, labels)
+        _figures.show(d2l.plt.gcf(), _figures.images_alt(labels))
+
 
 class MLPScratch(d2l.Classifier):
     """Notebook 01's MLP in one class (01 builds it step by step), for notebook 02."""
@@ -55,13 +60,13 @@ class MLPScratch(d2l.Classifier):
 
 
 class Trainer(d2l.Trainer):
-    """d2l's Trainer, each step compiled by `tf.function`. Same contract: it calls the model's
-    `training_step` (compiled) and `validation_step` (overrides work), `prepare_batch`, and
-    clips gradients if `gradient_clip_val > 0`. `seconds`: the wall time of the last fit."""
+    """d2l's Trainer, each epoch's steps and validation pass compiled by `tf.function`: no
+    Python between batches. Same contract: it calls the model's `training_step` and
+    `validation_step` (overrides work), `prepare_batch`, clips gradients if gradient_clip_val
+    > 0, and what they `plot` reaches d2l's board, drawn once an epoch. `seconds`: last fit."""
 
     def fit(self, model, data):
-        self.graph, self.plotted = tf.function(self.step, reduce_retracing=True), []
-        self.show_board, model.board.display = model.board.display, False
+        self.graphs, self.show_board, model.board.display = {}, model.board.display, False
         start = time.perf_counter()
         try:
             super().fit(model, data)  # d2l: set up, then fit_epoch() max_epochs times
@@ -69,37 +74,34 @@ class Trainer(d2l.Trainer):
             model.board.display = self.show_board
         self.seconds = time.perf_counter() - start
 
-    def step(self, batch):
-        """A training step with its update, as it is traced into a graph."""
-        keys, values = self.plotted, []
-        keys.clear()
-        self.model.plot = lambda key, value, train: keys.append((key, train)) or \
-            values.append(value)  # d2l's plot needs numbers; a graph has tensors
-        try:
-            with tf.GradientTape() as tape:
-                loss = self.model.training_step(batch)
-        finally:
-            del self.model.plot
+    def train_step(self, batch):
+        """d2l's training step with its update, as fit_epoch takes it."""
+        with tf.GradientTape() as tape:
+            loss = self.model.training_step(self.prepare_batch(batch))
         grads = tape.gradient(loss, self.model.trainable_variables)
         if self.gradient_clip_val > 0:
             grads = self.clip_gradients(self.gradient_clip_val, grads)
         self.optim.apply_gradients(zip(grads, self.model.trainable_variables))
-        return values
 
-    def run(self, batch):
-        """One compiled training step on batch, then plot what it plotted."""
-        for (key, train), value in zip(self.plotted, self.graph(self.prepare_batch(batch))):
-            self.model.plot(key, value, train)
+    def validation_step(self, batch):  # d2l's, as fit_epoch takes it
+        self.model.validation_step(self.prepare_batch(batch))
+
+    def run(self, step, loader, counter):
+        """Every batch of loader through step in one graph; then plot what it plotted."""
+        if step.__name__ not in self.graphs:  # traced on the first epoch, reused after
+            self.graphs[step.__name__] = _course.compile_epoch(self.model, loader, step)
+        steps, plotted = self.graphs[step.__name__]()
+        for i in range(steps):
+            for key, train, values in plotted:
+                self.model.plot(key, tf.constant(values[i]), train)
+            setattr(self, counter, getattr(self, counter) + 1)
 
     def fit_epoch(self):
         self.model.training = True
-        for batch in self.train_dataloader:
-            self.run(batch)
-            self.train_batch_idx += 1
-        self.model.training = False
-        for batch in self.val_dataloader:  # eager: d2l's accuracy cannot be traced
-            self.model.validation_step(self.prepare_batch(batch))
-            self.val_batch_idx += 1
+        self.run(self.train_step, self.train_dataloader, "train_batch_idx")
+        if self.val_dataloader is not None:
+            self.model.training = False
+            self.run(self.validation_step, self.val_dataloader, "val_batch_idx")
         if self.show_board:  # once an epoch: d2l's own board redraws at every point
             _course.draw_board(self.model.board)
 
@@ -137,12 +139,12 @@ def evaluate(model, data, train=False):
 
 
 def plot_curves(models):
-    """d2l's board data for several models: losses on the left, accuracy on the right."""
+    """Board data of models: loss left, accuracy right; colour, marker per model; line per curve."""
     fig, axes = d2l.plt.subplots(1, 2, figsize=(7.5, 3), layout="constrained")
-    for (name, model), style in zip(models.items(), ["-", "--", ":"]):
-        _course.plot_board(model.board, {"train_loss": axes[0], "val_loss": axes[0],
-                                         "val_acc": axes[1]}, style, f"{name} ")
+    panels = {"train_loss": axes[0], "val_loss": axes[0], "val_acc": axes[1]}
+    curves = {name: _course.plot_board(model.board, panels, i, f"{name} ")
+              for i, (name, model) in enumerate(models.items())}
     for ax, label in zip(axes, ["loss", "validation accuracy"]):
         ax.set(xlabel="epoch", ylabel=label)
         ax.legend()
-    d2l.plt.show()
+    _figures.show(fig, _figures.curves_alt(curves))

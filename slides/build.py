@@ -1,4 +1,5 @@
-"""Build one static reveal.js deck per notebook: notebooks/NAME.ipynb -> slides/NAME.html.
+"""Build one static reveal.js deck per notebook, notebooks/NAME.ipynb -> slides/NAME.html, and
+its accessible alternate, the notebook as one web page -> slides/NAME.notebook.html.
 
 The decks come from the notebooks' stored outputs (nothing is re-run) and present
 offline: reveal.js and MathJax are inlined from local copies in slides/vendor/,
@@ -16,14 +17,16 @@ import sys
 from pathlib import Path
 
 import nbformat
-from nbconvert import SlidesExporter
+from nbconvert import HTMLExporter, SlidesExporter
 
 ROOT = Path(__file__).resolve().parents[1]
 SLIDES = ROOT / "slides"
 VENDOR = SLIDES / "vendor"  # git-ignored
-PACKAGES = {"reveal.js": "5.2.1", "mathjax": "3.2.2"}
+PACKAGES = {"reveal.js": "5.2.1", "mathjax": "3.2.2",
+            "axe-core": "4.14.1"}  # axe-core: the accessibility tests' auditor, not in the decks
 REVEAL = VENDOR / "node_modules" / "reveal.js"
 MATHJAX = VENDOR / "node_modules" / "mathjax" / "es5" / "tex-svg.js"
+AXE = VENDOR / "node_modules" / "axe-core" / "axe.min.js"
 CDN = {
     "reveal": f"https://cdn.jsdelivr.net/npm/reveal.js@{PACKAGES['reveal.js']}",
     "mathjax": f"https://cdn.jsdelivr.net/npm/mathjax@{PACKAGES['mathjax']}/es5/tex-svg.js",
@@ -33,8 +36,8 @@ FETCH = ["npm", "install", "--no-save", "--no-package-lock", "--prefix", str(VEN
 
 
 def have_copies():
-    """True when reveal.js and MathJax are in slides/vendor/."""
-    return (REVEAL / "dist" / "reveal.js").exists() and MATHJAX.exists()
+    """True when reveal.js, MathJax and axe-core are in slides/vendor/."""
+    return (REVEAL / "dist" / "reveal.js").exists() and MATHJAX.exists() and AXE.exists()
 
 
 def fetch_copies():
@@ -76,6 +79,7 @@ def deck_resources(nb_path, nb):
         "slide_number": "c/t" if rise.get("slideNumber", True) else False,
         "rise_css": (nb_path.parent / "rise.css").read_text(encoding="utf-8"),
         "cdn": CDN,
+        "page": page_of(nb_path).name,
     }
     if have_copies():
         deck |= {
@@ -88,16 +92,22 @@ def deck_resources(nb_path, nb):
     return deck
 
 
+def page_of(nb_path):
+    return SLIDES / f"{nb_path.stem}.notebook.html"
+
+
 def build(nb_path):
-    """Write slides/<name>.html from the notebook's stored outputs; return its path."""
+    """Write slides/<name>.html, the deck, and slides/<name>.notebook.html, the page, from
+    the notebook's stored outputs; return the deck's path."""
     nb = nbformat.read(nb_path, as_version=4)
-    exporter = SlidesExporter(extra_template_basedirs=[str(SLIDES)], template_name="template",
-                              exclude_input_prompt=True, exclude_output_prompt=True)
-    html, _ = exporter.from_notebook_node(
-        nb, resources={"metadata": {"name": nb_path.stem}, "deck": deck_resources(nb_path, nb)})
-    out = SLIDES / f"{nb_path.stem}.html"
-    out.write_text(html, encoding="utf-8")
-    return out
+    resources = {"metadata": {"name": nb_path.stem}, "deck": deck_resources(nb_path, nb)}
+    deck = SlidesExporter(extra_template_basedirs=[str(SLIDES)], template_name="template",
+                          exclude_input_prompt=True, exclude_output_prompt=True)
+    page = HTMLExporter(extra_template_basedirs=[str(SLIDES)], template_name="page")
+    for exporter, out in [(deck, SLIDES / f"{nb_path.stem}.html"), (page, page_of(nb_path))]:
+        html, _ = exporter.from_notebook_node(nb, resources=dict(resources))
+        out.write_text(html, encoding="utf-8")
+    return SLIDES / f"{nb_path.stem}.html"
 
 
 def main(argv):

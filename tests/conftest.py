@@ -25,6 +25,23 @@ if "PYTEST_XDIST_WORKER" not in os.environ:
     solutions.write(SOLVED, solutions.solved)
 
 
+CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))  # Debian's
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless, driven by Playwright: one per test process (xdist worker)."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 def loopback_works():
     """True if this process can open a TCP connection to itself on 127.0.0.1."""
     try:

@@ -11,18 +11,13 @@ import socket
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT
+from conftest import CHROMIUM, ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SHOTS = ROOT / "slides" / "screenshots"
-CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))  # Debian's
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="chromium is not installed (apt-get install chromium)")
 ids = [p.stem for p in NOTEBOOKS]
@@ -98,17 +93,28 @@ def deck_of(notebook):
     return ROOT / "slides" / f"{notebook.stem}.html"
 
 
+def page_of(notebook):
+    """The deck's accessible alternate: the notebook as one web page (`make slides`)."""
+    return ROOT / "slides" / f"{notebook.stem}.notebook.html"
+
+
 def count_cells(notebook, *slide_types):
     nb = nbformat.read(notebook, as_version=4)
     return sum(c.metadata.get("slideshow", {}).get("slide_type") in slide_types
                for c in nb.cells)
 
 
+def is_figure(output):
+    """An image output, or the course's figure (an <img> with its text alternative)."""
+    data = output.get("data", {})
+    return ("image/svg+xml" in data or "image/png" in data
+            or 'class="course-figure"' in data.get("text/html", ""))
+
+
 def count_figures(notebook):
-    """Figures in the notebook's slides: SVG or PNG outputs of cells that are not skipped."""
+    """Figures in the notebook's slides: figure outputs of cells that are not skipped."""
     nb = nbformat.read(notebook, as_version=4)
-    return sum(any(k in out.get("data", {}) for k in ("image/svg+xml", "image/png"))
-               for c in nb.cells if c.cell_type == "code"
+    return sum(is_figure(out) for c in nb.cells if c.cell_type == "code"
                and c.metadata.get("slideshow", {}).get("slide_type") != "skip"
                for out in c.outputs)
 
@@ -136,35 +142,98 @@ def unreadable(metrics):
     return problems
 
 
+# -- accessibility: axe-core (WCAG 2.1 A and AA) and the script checks (README, "Accessibility")
+AXE = ROOT / "slides" / "vendor" / "node_modules" / "axe-core" / "axe.min.js"  # make slides
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+TAB_PRESSES = 12  # per slide: more than the stops a slide has (controls, links, a summary)
+
+
+def load_axe(page):
+    if not AXE.exists():
+        pytest.skip("axe-core is not in slides/vendor/: `make slides` fetches it with npm "
+                    "(install Node.js)")
+    page.add_script_tag(path=str(AXE))
+
+
+def serious(page):
+    """axe-core's serious and critical violations of WCAG 2.1 A/AA on what is shown now."""
+    return page.evaluate("""async (tags) => {
+      const found = await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                             resultTypes: ['violations']});
+      return found.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+        .flatMap(v => v.nodes.map(n => `${v.id}: ${n.target.join(' ')}`));
+    }""", WCAG_TAGS)
+
+
+def axe_report(found):
+    """Violations grouped by rule and element, with the slides they are on."""
+    grouped = {}
+    for where, violation in found:
+        grouped.setdefault(violation, []).append(str(where))
+    return "\n".join(f"{v} (on {', '.join(w[:8])}{' ...' if len(w) > 8 else ''})"
+                     for v, w in grouped.items())
+
+
+# The current slide's heading (what a screen reader's heading list shows) and the text
+# alternatives of its figures.
+SLIDE_A11Y = r"""() => {
+  const slide = Array.from(document.querySelectorAll('.reveal .slides section.present')).pop();
+  const heading = slide.querySelector('h1, h2, h3, h4, h5, h6');
+  const alts = Array.from(slide.querySelectorAll('.jp-OutputArea-output img'))
+    .map(i => i.getAttribute('alt') || '');
+  const bare = Array.from(slide.querySelectorAll('.jp-OutputArea-output svg'))
+    .filter(s => !s.closest('mjx-container') && !s.parentElement.closest('svg'))
+    .map(s => s.getAttribute('aria-label') || '');
+  return {heading: heading ? heading.textContent.replace('\u00b6', '').trim() : '',
+          alts: alts.concat(bare)};
+}"""
+
+# Where the focus is: off the current slide?, and the name a screen reader would read.
+FOCUS = r"""() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return null;
+  const slide = Array.from(document.querySelectorAll('.reveal .slides section.present')).pop();
+  const inSlides = !!el.closest('.reveal .slides');
+  const label = el.getAttribute('aria-label') || el.getAttribute('title') || el.innerText || '';
+  return {key: el.dataset.focusKey ??= String(Math.random()), tag: el.tagName,
+          cls: String(el.className).split(' ')[0], name: label.trim().slice(0, 40),
+          off_slide: inSlides && !(slide && slide.contains(el))};
+}"""
+
+
+def tab_stops(page):
+    """Press Tab from the top of the page until the focus comes round again: the stops."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    stops = []
+    for _ in range(TAB_PRESSES):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(FOCUS)
+        if stop is None or any(stop["key"] == s["key"] for s in stops):
+            break
+        stops.append(stop)
+    return stops
+
+
 def test_there_are_two_notebooks_and_two_decks():
     assert [p.stem for p in NOTEBOOKS] == ["01-mlp-scratch", "02-mlp-concise"]
     assert all(deck_of(p).exists() for p in NOTEBOOKS)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
-def test_deck_is_built_from_the_current_notebook(notebook):
-    html = deck_of(notebook).read_text(encoding="utf-8")
+@pytest.mark.parametrize("built", [deck_of, page_of], ids=["deck", "page"])
+def test_deck_and_page_are_built_from_the_current_notebook(notebook, built):
+    html = built(notebook).read_text(encoding="utf-8")
     tag = re.search(r'<meta[^>]*name="source-sha256"[^>]*>', html)
-    assert tag, f"{deck_of(notebook).name} has no source hash: rebuild with `make slides`"
+    assert tag, f"{built(notebook).name} has no source hash: rebuild with `make slides`"
     built_from = re.search(r'content="([0-9a-f]{64})"', tag.group(0))
     assert built_from.group(1) == hashlib.sha256(notebook.read_bytes()).hexdigest(), (
-        f"{deck_of(notebook).name} is stale: run `make slides`")
+        f"{built(notebook).name} is stale: run `make slides`")
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
 def test_deck_loads_nothing_from_the_network(notebook):
     html = deck_of(notebook).read_text(encoding="utf-8")
     assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', html)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def open_offline(browser, url):
@@ -216,22 +285,126 @@ def test_static_deck_renders_offline(browser, notebook):
     page.context.close()
 
 
-@needs_chromium
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
-def test_every_static_slide_is_readable_and_fits(browser, notebook):
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=ids)
+def static_walk(request, browser):
+    """Every slide of a static deck, all fragments shown: what METRICS measures, what axe-core
+    finds (WCAG 2.1 A and AA), and where Tab goes. One walk serves the tests below."""
+    if not CHROMIUM.exists():
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    notebook = request.param
     page = open_offline(browser, deck_of(notebook).as_uri())
     page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=30_000)
     page.evaluate("MathJax.startup.promise")
+    load_axe(page)
     slides = page.evaluate("Reveal.getSlides().map(s => Reveal.getIndices(s))")
-    failures, figures = [], 0
-    for number, at in enumerate(slides, start=1):
+    walk = []
+    for at in slides:
         page.evaluate(f"Reveal.slide({at['h']}, {at['v'] or 0}, 999)")  # all fragments shown
-        metrics = page.evaluate(METRICS)
-        figures += len(metrics["figures"])
-        failures += [f"slide {number}: {problem}" for problem in unreadable(metrics)]
+        walk.append({"metrics": page.evaluate(METRICS), "axe": serious(page),
+                     "slide": page.evaluate(SLIDE_A11Y), "tab": tab_stops(page)})
+    # The keyboard alone: from the first slide, PageDown (next slide or fragment) to the end.
+    page.evaluate("Reveal.slide(0, 0, -1)")
+    seen = set()
+    for _ in range(slide_count(notebook) + count_cells(notebook, "fragment") + 2):
+        seen.add(page.evaluate("(i => `${i.h}.${i.v || 0}`)(Reveal.getIndices())"))
+        page.keyboard.press("PageDown")
+    walk[0]["reached"] = len(seen)
     page.context.close()
+    return notebook, walk
+
+
+def test_every_static_slide_passes_axe_wcag_21_aa(static_walk):
+    _, walk = static_walk
+    found = [(n, v) for n, slide in enumerate(walk, 1) for v in slide["axe"]]
+    assert not found, axe_report(found)
+
+
+def test_every_static_slide_has_a_heading_a_screen_reader_lists(static_walk):
+    _, walk = static_walk
+    assert [n for n, slide in enumerate(walk, 1) if not slide["slide"]["heading"]] == []
+
+
+def test_every_figure_on_a_slide_has_a_text_alternative_with_its_numbers(static_walk):
+    notebook, walk = static_walk
+    alts = [alt for slide in walk for alt in slide["slide"]["alts"]]
+    assert len(alts) == count_figures(notebook)
+    assert [alt for alt in alts if len(alt) < 60 or not re.search(r"\d\.\d", alt)] == []
+
+
+def test_tab_stays_on_the_current_slide_and_every_stop_has_a_name(static_walk):
+    _, walk = static_walk
+    off = [f"slide {n}: {t['tag']}.{t['cls']}" for n, slide in enumerate(walk, 1)
+           for t in slide["tab"] if t["off_slide"]]
+    unnamed = [f"slide {n}: {t['tag']}.{t['cls']}" for n, slide in enumerate(walk, 1)
+               for t in slide["tab"] if not t["name"]]
+    assert off == [] and unnamed == []
+    assert all(any(t["cls"] == "navigate-right" for t in slide["tab"]) for slide in walk[:-1])
+
+
+def test_every_static_slide_is_reached_by_the_keyboard(static_walk):
+    notebook, walk = static_walk
+    reached = walk[0]["reached"]
+    assert reached == len(walk) == slide_count(notebook)
+
+
+def test_every_static_slide_is_readable_and_fits(static_walk):
+    notebook, walk = static_walk
+    failures = [f"slide {n}: {problem}" for n, slide in enumerate(walk, 1)
+                for problem in unreadable(slide["metrics"])]
     assert failures == []
-    assert figures == count_figures(notebook)
+    assert sum(len(s["metrics"]["figures"]) for s in walk) == count_figures(notebook)
+
+
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=ids)
+def notebook_page(request, browser):
+    """A notebook's page (slides/NAME.notebook.html) at 1280x720, then at 200 % zoom (a
+    640x360 viewport at twice the pixel density): axe-core's findings and its figures."""
+    if not CHROMIUM.exists():
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    page = open_offline(browser, page_of(request.param).as_uri())
+    page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise",
+                           timeout=30_000)
+    page.evaluate("MathJax.startup.promise")
+    load_axe(page)
+    found = {"axe": serious(page), "alts": page.evaluate(
+        "Array.from(document.querySelectorAll('.jp-OutputArea-output img'))"
+        ".map(i => i.getAttribute('alt') || '')"), "problems": page.problems}
+    zoomed = page.context.browser.new_context(viewport={"width": 640, "height": 360},
+                                              device_scale_factor=2).new_page()
+    zoomed.goto(page_of(request.param).as_uri())
+    found["zoomed"] = zoomed.evaluate("""() => ({
+        wide: document.documentElement.scrollWidth - window.innerWidth,
+        text: parseFloat(getComputedStyle(document.querySelector('.jp-RenderedMarkdown p'))
+                         .fontSize) * window.devicePixelRatio})""")
+    zoomed.context.close()
+    page.context.close()
+    return request.param, found
+
+
+def test_notebook_page_passes_axe_wcag_21_aa(notebook_page):
+    _, found = notebook_page
+    assert not found["axe"], axe_report([("page", v) for v in found["axe"]])
+    assert found["problems"] == []
+
+
+def test_notebook_page_gives_every_figure_a_text_alternative(notebook_page):
+    notebook, found = notebook_page
+    nb = nbformat.read(notebook, as_version=4)
+    figures = sum(is_figure(out) for c in nb.cells if c.cell_type == "code" for out in c.outputs)
+    assert len(found["alts"]) == figures
+    assert [alt for alt in found["alts"] if len(alt) < 60 or not re.search(r"\d", alt)] == []
+
+
+def test_notebook_page_reflows_and_its_text_doubles_at_200_percent_zoom(notebook_page):
+    _, found = notebook_page
+    assert found["zoomed"]["wide"] <= 1  # no sideways scrolling for the text
+    assert found["zoomed"]["text"] >= 2 * 13  # CSS px at twice the pixels
+
+
+def test_deck_links_its_notebook_page(notebook_page):
+    notebook, _ = notebook_page
+    html = deck_of(notebook).read_text(encoding="utf-8")
+    assert f'class="course-page-link" href="{page_of(notebook).name}"' in html
 
 
 @needs_chromium
@@ -290,10 +463,13 @@ def test_jupyter_lab_requires_the_token(jupyter_lab):
     assert refused.value.code == 403
 
 
-@needs_chromium
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
-def test_rise_slideshow_starts_in_jupyterlab(browser, jupyter_lab, notebook):
-    base, token = jupyter_lab
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=ids)
+def rise_walk(request, browser, jupyter_lab):
+    """The RISE slideshow of a notebook in JupyterLab, walked with the keyboard (slides and
+    fragments): each slide measured once (METRICS), audited by axe-core, its Tab stops."""
+    if not CHROMIUM.exists():
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    notebook, (base, token) = request.param, jupyter_lab
     page = open_offline(browser, f"{base}/lab/tree/{notebook.name}?reset&token={token}")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
     with page.context.expect_page(timeout=30_000) as opened:
@@ -305,19 +481,19 @@ def test_rise_slideshow_starts_in_jupyterlab(browser, jupyter_lab, notebook):
                            f".innerText.includes({title!r})", timeout=30_000)
     SHOTS.mkdir(exist_ok=True)
     rise.screenshot(path=SHOTS / f"{notebook.stem}-rise.png")
+    load_axe(rise)
     # Walk the whole slideshow (slides and fragments); measure each slide once.
-    seen, failures, equations, figures = [], [], 0, 0
+    walk, equations = [], 0
     present = ("(() => { const s = Array.from(document.querySelectorAll("
                "'.reveal .slides section.present')).pop();"
                " return s.dataset.measured ??= String(Math.random()); })()")
+    seen = []
     for _ in range(slide_count(notebook) + count_cells(notebook, "fragment") + 3):
         time.sleep(0.4)  # RISE renders the slide, then MathJax typesets it
         key = rise.evaluate(present)
         if key not in seen:
             seen.append(key)
-            metrics = rise.evaluate(METRICS)
-            figures += len(metrics["figures"])
-            failures += [f"RISE slide {len(seen)}: {p}" for p in unreadable(metrics)]
+            walk.append({"metrics": rise.evaluate(METRICS), "axe": serious(rise)})
             if rise.evaluate("document.querySelector('section.present mjx-container') !== null"):
                 equations += 1
                 if equations == 1:
@@ -325,10 +501,37 @@ def test_rise_slideshow_starts_in_jupyterlab(browser, jupyter_lab, notebook):
         rise.evaluate("document.activeElement && document.activeElement.blur()")
         rise.keyboard.press("PageDown")  # reveal.js: next slide or fragment
     page.context.close()
-    assert len(seen) == slide_count(notebook)
+    return notebook, walk, equations
+
+
+def test_rise_slideshow_starts_in_jupyterlab(rise_walk):
+    notebook, walk, equations = rise_walk
+    assert len(walk) == slide_count(notebook)
+    failures = [f"RISE slide {n}: {p}" for n, slide in enumerate(walk, 1)
+                for p in unreadable(slide["metrics"])]
     assert failures == []
     assert equations > 0
-    assert figures == count_figures(notebook)  # SVG figures shown (trusted notebook)
+    # the figures shown (trusted notebook)
+    assert sum(len(s["metrics"]["figures"]) for s in walk) == count_figures(notebook)
+
+
+# JupyterLab's own markup around the slides, which the course cannot change (README,
+# "Accessibility", lists them): the rule, where it is, and why it is JupyterLab's.
+JUPYTERLAB_OWN = {
+    ("aria-required-children", ".jp-WindowedPanel-viewport"):
+        "JupyterLab's windowed notebook list has role=list without listitem children",
+    ("html-has-lang", "html"): "jupyterlab-rise's page has no lang attribute",
+    ("aria-input-field-name", ".cm-content"):
+        "CodeMirror's editor (role=textbox) has no label in JupyterLab",
+}
+
+
+def test_every_rise_slide_passes_axe_wcag_21_aa(rise_walk):
+    _, walk, _ = rise_walk
+    found = [(n, v) for n, slide in enumerate(walk, 1) for v in slide["axe"]
+             if not any(v.startswith(rule + ": ") and where in v
+                        for rule, where in JUPYTERLAB_OWN)]
+    assert not found, axe_report(found)
 
 
 @needs_chromium

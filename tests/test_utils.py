@@ -282,6 +282,59 @@ def test_trainer_clips_gradients_when_asked(data):
     assert moved == pytest.approx(0.1 * 1e-3, rel=1e-3)  # lr x the clipped norm
 
 
+@pytest.fixture(scope="module")
+def both_trainers(data):
+    """The same small MLP trained 2 epochs by d2l's own eager loop and by utils.Trainer
+    (batches of 2,000: 30 steps an epoch, so d2l's loop is quick)."""
+    big = data.__class__(batch_size=2000)
+    models = {}
+    for name, trainer in [("d2l", utils.d2l.Trainer(max_epochs=2)),  # d2l 1.0.3's, eager
+                          ("utils", utils.Trainer(max_epochs=2))]:
+        utils.set_seed()
+        models[name] = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=16, lr=0.1)
+        models[name].board.display = False
+        trainer.fit(models[name], big)
+        models[name].steps = (trainer.train_batch_idx, trainer.val_batch_idx)
+    return models
+
+
+def test_trainer_takes_the_steps_of_d2ls_own_loop(both_trainers):
+    d2l_model, our_model = both_trainers["d2l"], both_trainers["utils"]
+    assert our_model.steps == d2l_model.steps == (60, 10)
+    # the same batches, in the same (reshuffled) order: the same weights, to round-off
+    import checks
+
+    assert checks.roundoff_units(d2l_model.trainable_variables,
+                                 our_model.trainable_variables) <= checks.ROUNDOFF_LIMIT
+
+
+def test_trainer_plots_what_d2ls_loop_plots_validation_included(both_trainers):
+    d2l_board, our_board = both_trainers["d2l"].board, both_trainers["utils"].board
+    assert list(our_board.data) == list(d2l_board.data) == ["train_loss", "val_loss", "val_acc"]
+    for key, line in d2l_board.data.items():
+        assert [p.x for p in our_board.data[key]] == [p.x for p in line]
+        assert [float(p.y) for p in our_board.data[key]] == pytest.approx(
+            [float(p.y) for p in line], rel=1e-5)
+
+
+class Untraceable(utils.MLPScratch):
+    """A model whose validation_step reads a number out of a tensor: it cannot be traced."""
+
+    def validation_step(self, batch):
+        self.seen = getattr(self, "seen", 0) + len(batch[1].numpy())
+        super().validation_step(batch)
+
+
+def test_trainer_runs_a_step_that_cannot_be_compiled_eagerly(data, capsys):
+    utils.set_seed()
+    model = Untraceable(num_inputs=784, num_outputs=10, num_hiddens=16, lr=0.1)
+    model.board.display = False
+    utils.Trainer(max_epochs=1).fit(model, data)
+    assert model.seen == 10_000  # every test image, once
+    assert len(model.board.data["val_acc"]) == 1
+    assert "validation_step cannot be compiled" in capsys.readouterr().out
+
+
 def test_importing_the_course_changes_nothing_in_d2l():
     done = subprocess.run(
         [sys.executable, "-c", "from d2l import tensorflow as d2l; "

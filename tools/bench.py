@@ -1,13 +1,18 @@
 """How long the notebooks take here, against compiled Keras doing the same training (`make bench`).
 
-For each notebook: its time end to end and its longest cell, executed in the course
-kernel; and the reference, a 10-epoch Keras `fit` of the same MLP (compile + fit, the
-fastest way TensorFlow offers), times the notebook's number of 10-epoch trainings.
-Everything is measured in this one run, as the median of --repeat runs (default 3).
-It prints the table, stores the measurements in tools/bench.json and the table in
+Measured in this one run, each figure the median of --repeat runs (default 3):
+- each notebook end to end, executed in the course kernel, lectures and solved copies;
+- each training cell (a `Trainer(max_epochs=N)` fit) against the reference: a compiled
+  Keras `fit` of the same MLP on in-memory batches (compile + fit, the fastest way
+  TensorFlow offers), scaled to N epochs;
+- the slowest other cells, the setup cells, and TensorFlow's own import (timed in the
+  reference's fresh process), which the setup cells pay first;
+- with --suite, the wall time of `make test`'s pytest run (once: it takes minutes).
+It prints the tables, stores the measurements in tools/bench.json and the tables in
 README.md ("Speed"). Nothing here asserts a time.
 
-    python tools/bench.py                   both notebooks, 3 runs each
+    python tools/bench.py                   both notebooks and their solved copies, 3 runs
+    python tools/bench.py --suite           ...and the test suite's wall time
     python tools/bench.py --root ../other   another checkout of the course (same kernel)
 """
 
@@ -15,6 +20,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -24,13 +30,15 @@ from pathlib import Path
 import spread  # tools/spread.py, beside this file: the README and CPU helpers
 
 ROOT = spread.ROOT  # the course's top folder
-
-TRAININGS = 2  # 10-epoch trainings per notebook: MLP and softmax (01), concise and scratch (02)
+TRAINING = re.compile(r"Trainer\(max_epochs=(\d+)\)")  # a training cell, and its epochs
+SLOW = 5.0  # seconds: the goal for every live cell but the trainings and the setup
 
 REFERENCE = """
 import os, time
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+start = time.perf_counter()
 import tensorflow as tf
+imported = time.perf_counter() - start
 (X, y), _ = tf.keras.datasets.fashion_mnist.load_data()
 data = tf.data.Dataset.from_tensor_slices((X[..., None] / 255, y)).shuffle(60000, seed=0)
 data = data.batch(256).map(lambda X, y: (tf.cast(X, tf.float32), y)).cache()
@@ -40,7 +48,7 @@ net.compile(tf.keras.optimizers.SGD(0.1),
             tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
 start = time.perf_counter()
 net.fit(data, epochs=10, verbose=0)
-print(time.perf_counter() - start)
+print(imported, time.perf_counter() - start)
 """
 
 
@@ -50,7 +58,8 @@ def seconds(stamp_a, stamp_b):
 
 
 def run_notebook(path):
-    """Execute one notebook; return its wall time and its longest cell (seconds, first line)."""
+    """Execute one notebook: its wall time and [cell index, seconds, epochs or 0, first line]
+    for every code cell."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -59,16 +68,30 @@ def run_notebook(path):
     NotebookClient(nb, kernel_name=spread._base.KERNEL, timeout=900, record_timing=True,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     total = time.perf_counter() - start
-    cells = [(seconds(c.metadata.execution["iopub.execute_input"],
-                      c.metadata.execution["shell.execute_reply"]), i, c.source.splitlines()[0])
-             for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    return total, max(cells)
+    cells = []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type == "code":
+            epochs = TRAINING.search(c.source)
+            cells.append([i, seconds(c.metadata.execution["iopub.execute_input"],
+                                     c.metadata.execution["shell.execute_reply"]),
+                          int(epochs.group(1)) if epochs else 0, c.source.splitlines()[0]])
+    return total, cells
 
 
 def reference():
+    """(TensorFlow's import, compiled Keras's 10 epochs), in seconds, in a fresh process."""
     done = subprocess.run([sys.executable, "-c", REFERENCE], capture_output=True, text=True,
                           check=True)
-    return float(done.stdout.split()[-1])
+    imported, fit = done.stdout.split()[-2:]
+    return float(imported), float(fit)
+
+
+def suite(root):
+    """The wall time of the test suite (pytest, as `make test` runs it), in seconds."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=root, check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
 
 
 BENCH_FILE = ROOT / "tools" / "bench.json"
@@ -76,23 +99,54 @@ README = ROOT / "README.md"
 BEGIN, END = "<!-- bench table: begin -->", "<!-- bench table: end -->"
 
 
+def median_cells(results):
+    """{cell index: (median seconds, epochs, first line)} over runs of one notebook."""
+    by_cell = {}
+    for _, cells in results:
+        for i, took, epochs, line in cells:
+            by_cell.setdefault(i, [[], epochs, line])[0].append(took)
+    return {i: (statistics.median(t), e, line) for i, (t, e, line) in by_cell.items()}
+
+
 def table(stored):
-    """The Markdown table of one stored bench run."""
-    ref = statistics.median(stored["reference"])
-    lines = [f"Measured {stored['measured']} on {stored['cpu']}, median of "
-             f"{len(stored['reference'])} runs; compiled Keras, 10 epochs: {ref:.1f} s.", "",
-             "| notebook | end to end | longest cell | compiled Keras, "
-             f"{TRAININGS} × 10 epochs | ratio |", "|---|---|---|---|---|"]
-    both = 0
+    """The Markdown tables of one stored bench run."""
+    ref = statistics.median(r[1] for r in stored["reference"])
+    imported = statistics.median(r[0] for r in stored["reference"])
+    runs = len(stored["reference"])
+    lines = [f"Measured {stored['measured']} on {stored['cpu']}, median of {runs} runs. "
+             f"Reference: compiled Keras `fit`, 10 epochs, {ref:.1f} s; TensorFlow's "
+             f"import, {imported:.1f} s.", "",
+             "| notebook | end to end | trainings (10 epochs) | Keras, same epochs | ratio |",
+             "|---|---|---|---|---|"]
+    lectures, epochs_all, slow, rows = 0.0, 0, [], []
     for name, results in stored["runs"].items():
         total = statistics.median(r[0] for r in results)
-        longest = sorted(r[1] for r in results)[len(results) // 2]
-        both += 0 if "solved" in name else total
-        lines.append(f"| {name} | {total:.0f} s | {longest[0]:.1f} s (cell {longest[1]}: "
-                     f"`{longest[2][:40]}`) | {TRAININGS * ref:.0f} s | "
-                     f"{total / (TRAININGS * ref):.1f} |")
-    lines.append(f"| both lectures | {both:.0f} s | | 3 × 10 epochs: {3 * ref:.0f} s | "
-                 f"{both / (3 * ref):.1f} |")
+        cells = median_cells(results)
+        trainings = [(i, t, e) for i, (t, e, _) in cells.items() if e]
+        epochs = sum(e for _, _, e in trainings)
+        if "solved" not in name:
+            lectures, epochs_all = lectures + total, epochs_all + epochs
+            first_two = sorted(cells)[:2]  # the setup cells
+            rows.append((name, sum(cells[i][0] for i in first_two)))
+            slow += [(t, name, i, line) for i, (t, e, line) in cells.items()
+                     if not e and i not in first_two]
+        lines.append(f"| {name} | {total:.0f} s | "
+                     + ", ".join(f"cell {i}: {t:.1f} s = {t / (ref * e / 10):.2f} ×"
+                                 for i, t, e in trainings)
+                     + f" | {ref * epochs / 10:.0f} s | {total / (ref * epochs / 10):.2f} |")
+    lines.append(f"| both lectures | {lectures:.0f} s | {epochs_all} epochs in all | "
+                 f"{ref * epochs_all / 10:.0f} s | {lectures / (ref * epochs_all / 10):.2f} |")
+    lines.append(f"| both lectures / (3 × 10 epochs of Keras) | | | {3 * ref:.0f} s | "
+                 f"{lectures / (3 * ref):.2f} |")
+    lines += ["", "| other cells (lectures) | seconds |", "|---|---|"]
+    lines += [f"| setup cells of {name} (TensorFlow's import included) | {t:.1f} |"
+              for name, t in rows]
+    for t, name, i, line in sorted(slow, reverse=True)[:5]:
+        mark = " (over 5 s)" if t > SLOW else ""
+        lines.append(f"| {name}, cell {i}: `{line[:45]}` | {t:.1f}{mark} |")
+    if stored.get("suite"):
+        lines += ["", f"Test suite (`pytest`, as `make test` runs it, once): "
+                  f"{stored['suite']:.0f} s."]
     return "\n".join(lines)
 
 
@@ -104,16 +158,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=ROOT)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--suite", action="store_true", help="time the test suite too")
     parser.add_argument("--json", type=Path, help="write the measurements here instead")
     parser.add_argument("--readme", action="store_true", help="only rewrite README's table")
     args = parser.parse_args()
     if args.readme:
         return write_readme(json.loads(BENCH_FILE.read_text()))
     notebooks = {p.stem: p for p in sorted((args.root / "notebooks").glob("*.ipynb"))}
-    sys.path.insert(0, str(args.root / "tools"))
-    import solutions  # the notebooks with every exercise solved, as CI runs them
-
-    solved = solutions.write(args.root / "build" / "bench-solved", solutions.solved)
+    solved = args.root / "build" / "bench-solved"  # every exercise solved, as CI runs them
+    subprocess.run([sys.executable, args.root / "tools" / "solutions.py", "solved", solved],
+                   check=True, stdout=subprocess.DEVNULL)  # that checkout's own tool
     notebooks |= {f"{p.stem} (solved)": p for p in sorted(solved.glob("*.ipynb"))}
     runs = {name: [] for name in notebooks}
     refs = []
@@ -125,7 +179,8 @@ def main():
                   file=sys.stderr, flush=True)
     stored = {"measured": datetime.date.today().isoformat(),
               "cpu": f"{spread.cpu_name()} ({os.cpu_count()} cores)",
-              "reference": refs, "runs": runs}
+              "reference": refs, "runs": runs,
+              "suite": suite(args.root) if args.suite else None}
     print(table(stored))
     (args.json or BENCH_FILE).write_text(json.dumps(stored, indent=1) + "\n")
     if args.json is None and args.root == ROOT:

@@ -52,8 +52,8 @@ MUTANTS = {
          "self.optim.apply_gradients(zip([g / 3 for g in grads],"),
     ], "SGD step vs -lr x gradient, u"),
     "half-epochs": ("training", "the trainer stops each epoch halfway (utils.Trainer)", [
-        ("notebooks/utils.py", "for batch in self.train_dataloader:",
-         "for batch in self.train_dataloader.take(self.num_train_batches // 2):"),
+        ("notebooks/utils.py", "self.run(self.train_step, self.train_dataloader,",
+         "self.run(self.train_step, self.train_dataloader.take(self.num_train_batches // 2),"),
     ], "steps = 1170 (the slide: 2350)"),
     "batch-then-shuffle": ("data", "the loader batches, then shuffles (d2l's order)", [
         ("notebooks/utils.py", "data = data.shuffle(len(X), seed=self.seed)  # shuffle "

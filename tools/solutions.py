@@ -20,8 +20,8 @@ import nbformat
 from spread import ROOT  # tools/spread.py: the course's top folder
 
 NOTEBOOKS = ROOT / "notebooks"
-HELPERS = ["utils.py", "checks.py", "claims.py", "_course.py", "_base.py", "exercises.py",
-           "spread.json", "rise.css"]
+HELPERS = sorted(p.name for p in NOTEBOOKS.iterdir()  # what the notebooks read beside them
+                 if p.suffix in {".py", ".json", ".css"})
 CODE = re.compile(r"```python\n(.*?)\n```", re.S)
 
 

@@ -1,0 +1,138 @@
+"""Figures everyone can read: colour is never the only cue, and a text alternative, written from
+the plotted data, goes with every figure. Students need not read it.
+
+1. The style: the Okabe-Ito colours (safe under every colour-vision deficiency, each at
+   least 3:1 on white), with a line style and a marker per curve as well.
+2. ``show(fig, alt)``: the figure as SVG in an <img> whose alt text is ``alt``, plus
+   ``alt`` as the plain-text form, so the notebook (live and stored), JupyterLab's RISE,
+   the static decks and the HTML pages all carry it.
+3. The text alternatives: ``board_alt``, ``curves_alt``, ``strip_alt`` and ``images_alt``
+   say what is plotted, on which axes, and what it shows, with the numbers.
+"""
+
+import base64
+import html
+import io
+
+import numpy as np
+
+# -- 1. The style -------------------------------------------------------------------------
+COLORS = ["#0072B2", "#D55E00", "#009E73", "#000000"]  # blue, vermillion, green, black
+LINES = ["-", "--", "-.", ":"]
+MARKERS = ["o", "s", "^", "D"]
+AXIS_GREY = "#595959"  # 7:1 on white: zero lines and the like
+
+
+def style(i):
+    """The i-th curve's colour, line style and marker, as keyword arguments to plot."""
+    return {"color": COLORS[i % 4], "linestyle": LINES[i % 4], "marker": MARKERS[i % 4],
+            "markersize": 5}
+
+
+def label_ends(ax, lines):
+    """Write each line's label at its last point (direct labels), as well as in the legend."""
+    for line in lines:
+        x, y = line.get_data()
+        if len(x):
+            ax.annotate(line.get_label(), (x[-1], y[-1]), xytext=(4, 0),
+                        textcoords="offset points", va="center", fontsize=8,
+                        color=line.get_color())
+
+
+# -- 2. A figure with its text alternative ----------------------------------------------------
+class Figure:
+    """A figure's SVG and its text alternative, displayed as <img alt> (HTML) and as text."""
+
+    def __init__(self, svg, alt):
+        self.svg, self.alt = svg, alt
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = base64.b64encode(self.svg.encode()).decode()
+        return {"text/html": f'<img class="course-figure" src="data:image/svg+xml;base64,'
+                             f'{data}" alt="{html.escape(self.alt)}">',
+                "text/plain": f"Figure: {self.alt}"}
+
+
+def to_svg(fig):
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def show(fig, alt):
+    """Display fig with its text alternative; close it (so it is not shown twice)."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    display(Figure(to_svg(fig), alt))
+    plt.close(fig)
+
+
+# -- 3. Text alternatives, from the data --------------------------------------------------
+def _num(x):
+    return f"{x:.3g}"
+
+
+def curve_alt(label, xs, ys):
+    """One curve in words: where it starts and ends, and its range."""
+    return (f"{label} from {_num(ys[0])} at epoch {xs[0]:.3g} to {_num(ys[-1])} at epoch "
+            f"{xs[-1]:.3g} (lowest {_num(min(ys))}, highest {_num(max(ys))})")
+
+
+def board_alt(data, epochs):
+    """d2l's training board (data: {curve: [Point(x, y)]}) in words."""
+    curves = "; ".join(curve_alt(key.replace("_", " "), [p.x for p in line],
+                                 [float(p.y) for p in line])
+                       for key, line in data.items() if line)
+    return (f"Training board: loss and accuracy against epoch, 0 to {epochs}. "
+            f"{curves or 'No points yet'}.")
+
+
+def ahead_from(a, b):
+    """The first index from which a stays above b to the end, or None."""
+    above = np.asarray(a) > np.asarray(b)
+    if not above[-1]:
+        return None
+    first = len(above) - np.argmin(above[::-1]) if not above.all() else 0
+    return int(first)
+
+
+def curves_alt(curves):
+    """Several models' curves (curves: {model: {curve: (xs, ys)}}) in words, with which model
+    has the higher validation accuracy, from which epoch on."""
+    parts = [f"{model}: " + "; ".join(curve_alt(key.replace("_", " "), xs, ys)
+                                      for key, (xs, ys) in lines.items())
+             for model, lines in curves.items()]
+    text = ("Loss (left panel) and validation accuracy (right panel) against epoch. "
+            + ". ".join(parts) + ".")
+    names = list(curves)
+    if len(names) == 2 and all("val_acc" in curves[n] for n in names):
+        (xs, a), (_, b) = curves[names[0]]["val_acc"], curves[names[1]]["val_acc"]
+        for first, second, (p, q) in [(names[0], names[1], (a, b)), (names[1], names[0], (b, a))]:
+            start = ahead_from(p, q)
+            if start is not None:
+                text += (f" {first}'s validation accuracy is above {second}'s from epoch "
+                         f"{xs[start]:.3g} to the end.")
+                break
+        else:
+            text += " Neither model's validation accuracy stays above the other's."
+    return text
+
+
+def strip_alt(name, unit, live, seed, stored=None):
+    """The strip plot of paired differences: this run, and the stored seeds if any.
+    stored: (differences, mean, low, high)."""
+    text = f"Strip plot of {name} in {unit}, with a line at 0. This run (seed {seed}): " \
+           f"{live:+.2f}."
+    if stored:
+        diffs, mean, low, high = stored
+        text += (f" The {len(diffs)} stored seeds: from {min(diffs):+.2f} to {max(diffs):+.2f}, "
+                 f"above 0 on {sum(d > 0 for d in diffs)}; their mean {mean:+.2f}, 95% interval "
+                 f"{low:+.2f} to {high:+.2f}.")
+    return text
+
+
+def images_alt(labels):
+    """A row of images with their class names."""
+    return (f"{len(labels)} Fashion-MNIST images, 28 by 28 grey pixels, titled with their "
+            f"classes: {', '.join(labels)}.")
