@@ -18,6 +18,7 @@ import numpy as np
 
 # -- 1. The style -------------------------------------------------------------------------
 COLORS = ["#0072B2", "#D55E00", "#009E73", "#000000"]  # blue, vermillion, green, black
+TEXT = dict(zip(COLORS, ["#0072B2", "#B04D00", "#007A5A", "#000000"]))  # as text: >= 4.5:1
 LINES = ["-", "--", "-.", ":"]
 MARKERS = ["o", "s", "^", "D"]
 AXIS_GREY = "#595959"  # 7:1 on white: zero lines and the like
@@ -29,14 +30,21 @@ def style(i):
             "markersize": 5}
 
 
-def label_ends(ax, lines):
-    """Write each line's label at its last point (direct labels), as well as in the legend."""
-    for line in lines:
-        x, y = line.get_data()
-        if len(x):
-            ax.annotate(line.get_label(), (x[-1], y[-1]), xytext=(4, 0),
-                        textcoords="offset points", va="center", fontsize=8,
-                        color=line.get_color())
+DIRECT_LABELS = 3  # an axes with at most this many curves gets its labels at their ends
+
+
+def label_ends(fig):
+    """Write each curve's label at its last point, as well as in the legend, where an axes
+    has few enough curves for the labels to fit."""
+    for ax in fig.axes:
+        lines = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+        if 1 < len(lines) <= DIRECT_LABELS:
+            for line in lines:
+                x, y = line.get_data()
+                ax.annotate(line.get_label().split()[0], (x[-1], y[-1]), xytext=(5, 0),
+                            textcoords="offset points", va="center",
+                            color=TEXT.get(line.get_color(), "#000000"),
+                            fontsize="medium")
 
 
 # -- 2. A figure with its text alternative ----------------------------------------------------
@@ -64,6 +72,7 @@ def show(fig, alt):
     import matplotlib.pyplot as plt
     from IPython.display import display
 
+    label_ends(fig)
     display(Figure(to_svg(fig), alt))
     plt.close(fig)
 

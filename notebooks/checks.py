@@ -20,6 +20,7 @@ import time
 from typing import NamedTuple
 
 import _base
+import _course
 import _figures
 import claims
 import numpy as np
@@ -70,15 +71,16 @@ def affine_gap(model, X):
 
 
 def sgd_step_error(trainer, batch):
-    """One step of trainer on batch, against w - lr * dL/dw computed here, in u of the
-    weights. The weights are put back afterwards. Catches a wrong or rescaled update."""
+    """One step of trainer on batch, compiled as its epochs are, against w - lr * dL/dw
+    computed here, in u of the weights. The weights are put back afterwards. Catches a
+    wrong or rescaled update."""
     model = trainer.model
     before = [v.numpy() for v in model.trainable_variables]
     with tf.GradientTape() as tape:
         loss = model.loss(model(batch[0]), batch[1])
     grads = tape.gradient(loss, model.trainable_variables)
     lr = claims.HYPERPARAMETERS["lr"]
-    trainer.train_step(batch)
+    _course.compile_epoch(model, tf.data.Dataset.from_tensors(batch), trainer.train_step)()
     after = [v.numpy() for v in model.trainable_variables]
     for v, w in zip(model.trainable_variables, before):
         v.assign(w)

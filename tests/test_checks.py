@@ -79,7 +79,6 @@ def test_sgd_step_error_catches_an_update_a_third_of_its_size(trained, monkeypat
     data, model, trainer = trained
     batch = next(iter(data.train_dataloader()))
     third = tf.keras.optimizers.SGD(claims.HYPERPARAMETERS["lr"] / 3)
-    monkeypatch.setattr(trainer, "graph", tf.function(trainer.step))
     monkeypatch.setattr(trainer, "optim", third)
     assert checks.sgd_step_error(trainer, batch) > 100 * checks.ROUNDOFF_LIMIT
 

@@ -62,9 +62,22 @@ def test_no_two_curves_differ_by_colour_alone(monkeypatch):
                 a.get_label(), b.get_label())
 
 
-def test_every_colour_has_3_to_1_contrast_on_white():
+def test_every_colour_has_3_to_1_contrast_on_white_and_its_text_4_5_to_1():
     for color in [*_figures.COLORS, _figures.AXIS_GREY]:
         assert contrast(color, "#ffffff") >= 3.0, color
+    for color in _figures.TEXT.values():
+        assert contrast(color, "#ffffff") >= 4.5, color
+
+
+def test_few_curves_are_labelled_at_their_ends_in_text_of_4_5_to_1(monkeypatch):
+    caught = shown(monkeypatch)
+    utils.plot_curves({"MLP": Model(), "softmax": Model(shift=0.05)})
+    (fig, _), = caught
+    _figures.label_ends(fig)
+    accuracy = fig.axes[1]  # two curves: labelled; the loss panel has four: legend only
+    assert sorted(t.get_text() for t in accuracy.texts) == ["MLP", "softmax"]
+    assert all(contrast(t.get_color(), "#ffffff") >= 4.5 for t in accuracy.texts)
+    assert len(fig.axes[0].texts) == 0
 
 
 def contrast(a, b):

@@ -278,3 +278,19 @@ def test_github_workflow_is_valid_and_runs_ci_in_debian():
     text = WORKFLOW.read_text()
     assert re.search(r"container:\s*(image:\s*)?debian:bookworm", text)
     assert "bash .ci/run" in text
+
+
+def test_weekly_drift_job_runs_the_colab_like_test_on_the_newest_releases():
+    import yaml
+
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as True
+    assert triggers["schedule"][0]["cron"].split()[4] in {"0", "1", "2", "3", "4", "5", "6"}
+    drift = workflow["jobs"]["drift"]
+    assert "schedule" in drift["if"] and "schedule" in workflow["jobs"]["test"]["if"]
+    run = next(step for step in drift["steps"] if "COURSE_HOSTED_PACKAGES" in step.get("env", {}))
+    packages = run["env"]["COURSE_HOSTED_PACKAGES"].split()
+    assert {"tensorflow", "tf-keras", "pandas"} <= set(packages)  # unpinned: the newest
+    assert not any(c in p for p in packages for c in "=<>~")
+    assert "colab_like" in run["run"] and run["env"]["COURSE_HOSTED_PYTHON"]
+    assert any(step.get("with", {}).get("python-version") == "3.x" for step in drift["steps"])

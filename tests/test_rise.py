@@ -1,0 +1,173 @@
+"""RISE in a real JupyterLab, started by `make lab`: the slideshow walked with the keyboard,
+measured and audited slide by slide as the static decks are (test_slides.py), and an
+exercise's solution folded until opened. A module of its own, so that pytest-xdist runs
+it beside the static decks."""
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import nbformat
+import pytest
+from conftest import CHROMIUM, ROOT
+from test_slides import (
+    METRICS,
+    NOTEBOOKS,
+    SHOTS,
+    axe_report,
+    count_cells,
+    count_figures,
+    ids,
+    load_axe,
+    needs_chromium,
+    open_offline,
+    serious,
+    slide_count,
+    unreadable,
+)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def jupyter_lab(tmp_path_factory):
+    """JupyterLab on localhost with a token and the notebooks trusted, started by `make lab`.
+
+    Trust signatures go to a temporary Jupyter data folder, not the user's.
+    """
+    env = {**os.environ, "JUPYTER_DATA_DIR": str(tmp_path_factory.mktemp("jupyter-data"))}
+    port, token = free_port(), hashlib.sha256(os.urandom(16)).hexdigest()[:32]
+    server = subprocess.Popen(  # the README's `make lab`, on a free port with a known token
+        ["make", "-s", "lab", f"LAB_ARGS=--no-browser --port={port} "
+         f"--IdentityProvider.token={token} --LabApp.expose_app_in_browser=True"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)  # its own process group: make, then jupyter under it
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        os.killpg(server.pid, signal.SIGKILL)
+        pytest.fail("`make lab` did not start JupyterLab within 60 s")
+    yield base, token
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def test_jupyter_lab_requires_the_token(jupyter_lab):
+    base, _ = jupyter_lab
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{base}/api/contents")
+    assert refused.value.code == 403
+
+
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=ids)
+def rise_walk(request, browser, jupyter_lab):
+    """The RISE slideshow of a notebook in JupyterLab, walked with the keyboard (slides and
+    fragments): each slide measured once (METRICS), audited by axe-core, its Tab stops."""
+    if not CHROMIUM.exists():
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    notebook, (base, token) = request.param, jupyter_lab
+    page = open_offline(browser, f"{base}/lab/tree/{notebook.name}?reset&token={token}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    with page.context.expect_page(timeout=30_000) as opened:
+        page.evaluate("window.jupyterapp.commands.execute('RISE:slideshow')")
+    rise = opened.value
+    rise.wait_for_selector(".reveal .slides section.present", timeout=60_000)
+    title = nbformat.read(notebook, as_version=4).metadata["title"]
+    rise.wait_for_function(f"document.querySelector('.reveal .slides section.present')"
+                           f".innerText.includes({title!r})", timeout=30_000)
+    SHOTS.mkdir(exist_ok=True)
+    rise.screenshot(path=SHOTS / f"{notebook.stem}-rise.png")
+    load_axe(rise)
+    # Walk the whole slideshow (slides and fragments); measure each slide once.
+    walk, equations = [], 0
+    present = ("(() => { const s = Array.from(document.querySelectorAll("
+               "'.reveal .slides section.present')).pop();"
+               " return s.dataset.measured ??= String(Math.random()); })()")
+    seen = []
+    for _ in range(slide_count(notebook) + count_cells(notebook, "fragment") + 3):
+        time.sleep(0.4)  # RISE renders the slide, then MathJax typesets it
+        key = rise.evaluate(present)
+        if key not in seen:
+            seen.append(key)
+            walk.append({"metrics": rise.evaluate(METRICS), "axe": serious(rise)})
+            if rise.evaluate("document.querySelector('section.present mjx-container') !== null"):
+                equations += 1
+                if equations == 1:
+                    rise.screenshot(path=SHOTS / f"{notebook.stem}-rise-equation.png")
+        rise.evaluate("document.activeElement && document.activeElement.blur()")
+        rise.keyboard.press("PageDown")  # reveal.js: next slide or fragment
+    page.context.close()
+    return notebook, walk, equations
+
+
+def test_rise_slideshow_starts_in_jupyterlab(rise_walk):
+    notebook, walk, equations = rise_walk
+    assert len(walk) == slide_count(notebook)
+    failures = [f"RISE slide {n}: {p}" for n, slide in enumerate(walk, 1)
+                for p in unreadable(slide["metrics"])]
+    assert failures == []
+    assert equations > 0
+    # the figures shown (trusted notebook)
+    assert sum(len(s["metrics"]["figures"]) for s in walk) == count_figures(notebook)
+
+
+# JupyterLab's own markup around the slides, which the course cannot change (README,
+# "Accessibility", lists them): the rule, where it is, and why it is JupyterLab's.
+JUPYTERLAB_OWN = {
+    ("aria-required-children", ".jp-WindowedPanel-viewport"):
+        "JupyterLab's windowed notebook list has role=list without listitem children",
+    ("html-has-lang", "html"): "jupyterlab-rise's page has no lang attribute",
+    ("aria-input-field-name", ".cm-content"):
+        "CodeMirror's editor (role=textbox) has no label in JupyterLab",
+}
+
+
+def test_every_rise_slide_passes_axe_wcag_21_aa(rise_walk):
+    _, walk, _ = rise_walk
+    found = [(n, v) for n, slide in enumerate(walk, 1) for v in slide["axe"]
+             if not any(v.startswith(rule + ": ") and where in v
+                        for rule, where in JUPYTERLAB_OWN)]
+    assert not found, axe_report(found)
+
+
+@needs_chromium
+def test_exercise_solution_is_folded_in_jupyterlab_until_opened(browser, jupyter_lab):
+    base, token = jupyter_lab
+    notebook = NOTEBOOKS[0]
+    nb = nbformat.read(notebook, as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if "solution" in c.metadata.get("tags", []))
+    page = open_offline(browser, f"{base}/lab/tree/{notebook.name}?reset&token={token}")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.evaluate("""async (i) => { const nb = window.jupyterapp.shell.currentWidget.content;
+                      nb.activeCellIndex = i; await nb.scrollToItem(i - 2, 'start'); }""",
+                  index)
+    details = page.locator(".jp-MarkdownCell details").first
+    details.wait_for(timeout=30_000)
+    page.evaluate("""(el) => el.closest('.jp-Cell').previousElementSibling
+                                .previousElementSibling.scrollIntoView()""",
+                  details.element_handle())
+    page.wait_for_timeout(500)
+    code = details.locator("pre")
+    assert details.locator("summary").is_visible()
+    assert not code.is_visible()  # folded: the student opens it on purpose
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SHOTS / "exercise-solution-folded.png")
+    details.locator("summary").click()
+    code.wait_for(state="visible", timeout=10_000)
+    assert "tf.where" in code.inner_text()
+    page.screenshot(path=SHOTS / "exercise-solution-open.png")
+    page.context.close()
+
