@@ -70,6 +70,15 @@ def affine_gap(model, X):
     return roundoff_units((model(X1) + model(X2)) / 2, model((X1 + X2) / 2))
 
 
+def at_relu_kink(model, X):
+    """True if a hidden unit of the scratch model is exactly at ReLU's kink on a batch: a
+    pre-activation of exactly 0. There tf.math.maximum(x, 0) passes the gradient (slope 1)
+    and Keras's relu does not (slope 0), two valid subgradients: the gradients of the two
+    versions then differ by far more than round-off, for a reason that is no bug."""
+    H = tf.matmul(tf.reshape(X, (-1, model.num_inputs)), model.W1) + model.b1
+    return bool(tf.reduce_any(H == 0))
+
+
 def sgd_step_error(trainer, batch):
     """One step of trainer on batch, compiled as its epochs are, against w - lr * dL/dw
     computed here, in u of the weights. The weights are put back afterwards. Catches a

@@ -61,5 +61,6 @@ CATCHES = {
     "scratch vs Keras logits, u": "the scratch forward pass differing from Keras's",
     "concise minus scratch, points": "the two versions diverging",
     "scratch vs Keras gradients, worst step, u": "a different loss or gradient in one version",
+    "steps at ReLU's kink, of 235": "a comparison that skips the steps it should compare",
     "training minus test accuracy, points": "evaluate mixing up training and test images",
 }

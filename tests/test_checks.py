@@ -199,7 +199,7 @@ def test_compare_plots_the_stored_seeds_and_this_run(tmp_path, monkeypatch):
     stored = {"a": {0: 0.80, 1: 0.82, 2: 0.81}, "b": {0: 0.78, 1: 0.80, 2: 0.795}}
     monkeypatch.setenv("COURSE_SPREAD", str(write_spread(tmp_path / "s.json", stored)))
     shown = []
-    monkeypatch.setattr(checks.plt, "show", lambda: shown.append(checks.plt.gcf()))
+    monkeypatch.setattr(checks._figures, "show", lambda fig, alt: shown.append(fig))
     text = checks.compare(checks.Result("a", 0.81), checks.Result("b", 0.80)).data
     assert text.startswith("**a is higher than b: +1.83 points on average**")
     assert "This run (seed" in text and "+1.00 points" in text
