@@ -8,6 +8,7 @@ hint, ``ex.solution()`` the solution and why. ``progress()`` shows a table of th
 import inspect
 import math
 
+import _figures
 import checks
 import numpy as np
 import utils
@@ -468,12 +469,17 @@ def _sweep(sweep, seeds, verdict):
                      "support?")
     widths = sorted(sweep)
     fig, ax = checks.plt.subplots(figsize=(6, 2.6), layout="constrained")
-    for i, seed in enumerate(seeds):
-        ax.plot(widths, [sweep[w][i] for w in widths], "o-", alpha=0.5, label=f"seed {seed}")
-    ax.plot(widths, [np.mean(sweep[w]) for w in widths], "k-s", label="mean")
+    for i, seed in enumerate(seeds):  # a colour, line style and marker per seed
+        ax.plot(widths, [sweep[w][i] for w in widths], alpha=0.8, label=f"seed {seed}",
+                **_figures.style(i))
+    means = [np.mean(sweep[w]) for w in widths]
+    ax.plot(widths, means, color="#000000", marker="*", markersize=10, label="mean")
     ax.set(xscale="log", xlabel="hidden units", ylabel="test accuracy (1 epoch)")
     ax.legend()
-    checks.plt.show()
+    _figures.show(fig, "Test accuracy after 1 epoch against hidden units (log scale), on seeds "
+                  f"{', '.join(map(str, seeds))}: " + "; ".join(
+                      f"{w} units, mean {m:.3f} (from {min(sweep[w]):.3f} to "
+                      f"{max(sweep[w]):.3f})" for w, m in zip(widths, means)) + ".")
     return (f"{narrowest} − 256 units: {mean:+.2f} points on average (95% interval {low:+.2f} "
             f"to {high:+.2f}) on {len(seeds)} paired seeds: '{right}'. Pairing by seed takes "
             "the seed's own effect out of each difference.")

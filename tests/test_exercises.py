@@ -191,8 +191,9 @@ def run(client, code):
 
     def collect(msg):
         content = msg["content"]
-        if msg["msg_type"] in ("execute_result", "display_data") and not any(
-                key.startswith("image/") for key in content["data"]):  # text, not figures
+        figure = any(key.startswith("image/") for key in content.get("data", {})) or \
+            'class="course-figure"' in content.get("data", {}).get("text/html", "")
+        if msg["msg_type"] in ("execute_result", "display_data") and not figure:  # text
             shown.append(content["data"].get("text/markdown", content["data"]["text/plain"]))
         elif msg["msg_type"] == "error":
             errors.append(f"{content['ename']}: {content['evalue']}")

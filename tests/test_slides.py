@@ -149,14 +149,16 @@ def load_axe(page):
     page.add_script_tag(path=str(AXE))
 
 
-def serious(page):
-    """axe-core's serious and critical violations of WCAG 2.1 A/AA on what is shown now."""
-    return page.evaluate("""async (tags) => {
-      const found = await axe.run(document, {runOnly: {type: 'tag', values: tags},
-                                             resultTypes: ['violations']});
+def serious(page, within="html"):
+    """axe-core's serious and critical violations of WCAG 2.1 A/AA on what is shown now,
+    in the element `within` selects (the whole page by default)."""
+    return page.evaluate("""async ([tags, within]) => {
+      const found = await axe.run(document.querySelector(within),
+                                  {runOnly: {type: 'tag', values: tags},
+                                   resultTypes: ['violations']});
       return found.violations.filter(v => ['serious', 'critical'].includes(v.impact))
         .flatMap(v => v.nodes.map(n => `${v.id}: ${n.target.join(' ')}`));
-    }""", WCAG_TAGS)
+    }""", [WCAG_TAGS, within])
 
 
 def axe_report(found):
