@@ -6,9 +6,10 @@
 #   make slides  build the static reveal.js decks in slides/ from the notebooks
 #   make data    fetch and verify Fashion-MNIST (Debian's copy, or a download)
 #   make spread  measure every notebook quantity on seeds 0-9 (SPREAD_SEEDS="0 1 ..."), store
-#                it in notebooks/spread.json and README's Checks table (~20 min; resumes)
+#                it in notebooks/course/spread.json and README's tables (~40 min; resumes)
 #   make bench   time each notebook and its longest cell against compiled Keras (~10 min)
-#   make mutants put 10 realistic bugs into copies of the course; check each is caught (~15 min)
+#   make mutants put 15 realistic bugs into copies of the course; check each is caught (~20 min)
+#   make readme  rewrite README's generated tables (checks, printed numbers, mutants, speed)
 #   make handout write handout/: the course without the exercises' solutions
 #   make publish REPO=https://github.com/you/mlp-course   set your copy's address
 #                in both notebooks and the README's Colab/Kaggle/Binder links
@@ -27,7 +28,7 @@ INSTALLED := $(ENV)/.mlp-course-installed
 REPO ?=
 BRANCH ?= main
 
-.PHONY: install lab test slides data spread bench mutants handout publish clean
+.PHONY: install lab test slides data spread bench mutants readme handout publish clean
 .DEFAULT_GOAL := lab
 
 install: $(INSTALLED)
@@ -41,7 +42,7 @@ $(INSTALLED): requirements.txt .ci/course_env.py
 	touch $@
 
 data: install
-	$(BIN)/python notebooks/_base.py
+	PYTHONPATH=notebooks $(BIN)/python -m course.data
 
 lab: data
 	$(BIN)/jupyter trust notebooks/*.ipynb
@@ -59,6 +60,9 @@ bench: data
 
 mutants: data
 	$(BIN)/python tools/mutants.py
+
+readme: install
+	$(BIN)/python tools/readme.py
 
 handout: install
 	$(BIN)/python tools/solutions.py handout handout

@@ -1,9 +1,12 @@
-"""Refuse, with the fix, a Python that cannot run TensorFlow 2.21 (_base.SUPPORTED_PYTHON)."""
+"""Refuse, with the fix, a Python that cannot run TensorFlow 2.21.
+
+(course.environment.SUPPORTED_PYTHON)
+"""
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))
-import _base  # noqa: E402  (the standard library only: any Python can import it)
+from course import environment as _base  # noqa: E402  (the standard library only)
 
 try:
     _base.check_python()

@@ -2,7 +2,7 @@
 
 Run with the environment's own Python (`make install` and Binder's postBuild do):
 
-0. d2l (_base.D2L), with --no-deps: its own pins cannot install beside TensorFlow 2.21.
+0. d2l (course.environment.D2L), with --no-deps: its own pins cannot install beside TensorFlow 2.21.
 1. A `.pth` file in site-packages sets TF_USE_LEGACY_KERAS=1 whenever this
    environment's Python starts, unless already set. So every kernel and editor
    using it (JupyterLab's default `python3`, VS Code, PyCharm, a new notebook)
@@ -19,7 +19,7 @@ import sysconfig
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))
-import _base  # noqa: E402  (no TensorFlow)
+from course import environment as _base  # noqa: E402  (no TensorFlow)
 
 KERNEL, DISPLAY_NAME = _base.KERNEL, "MLP course"
 PTH_NAME = "mlp-course-keras2.pth"

@@ -5,10 +5,11 @@ import os
 import sys
 import time
 
-import _base
-import _course
-import _figures
-from _course import d2l, tf  # TensorFlow with Keras 2, checked; d2l after it
+from course import data as _data
+from course import figures as _figures
+from course import lecture as _lecture
+from course import training as _training
+from course.keras2 import d2l, tf  # TensorFlow with Keras 2, checked; d2l after it
 
 
 class FashionMNIST(d2l.FashionMNIST):
@@ -19,9 +20,9 @@ class FashionMNIST(d2l.FashionMNIST):
         d2l.DataModule.__init__(self)
         self.save_hyperparameters()
         self.seed = SEED if seed is None else seed
-        _base.prepare_fashion_mnist(quiet=True)
+        _data.prepare_fashion_mnist(quiet=True)
         self.train, self.val = tf.keras.datasets.fashion_mnist.load_data(
-            cache_dir=str(_base.keras_home()))
+            cache_dir=str(_data.keras_home()))
 
     def get_dataloader(self, train):
         X, y = self.train if train else self.val
@@ -42,21 +43,8 @@ class FashionMNIST(d2l.FashionMNIST):
         _figures.show(d2l.plt.gcf(), _figures.images_alt(labels))
 
 
-class MLPScratch(d2l.Classifier):
-    """Notebook 01's MLP in one class (01 builds it step by step), for notebook 02."""
-
-    def __init__(self, num_inputs, num_outputs, num_hiddens, lr, sigma=0.01):
-        super().__init__()
-        self.save_hyperparameters()
-        self.W1 = tf.Variable(tf.random.normal((num_inputs, num_hiddens)) * sigma)
-        self.b1 = tf.Variable(tf.zeros(num_hiddens))
-        self.W2 = tf.Variable(tf.random.normal((num_hiddens, num_outputs)) * sigma)
-        self.b2 = tf.Variable(tf.zeros(num_outputs))
-
-    def forward(self, X):
-        X = tf.reshape(X, (-1, self.num_inputs))
-        H = tf.math.maximum(tf.matmul(X, self.W1) + self.b1, 0)
-        return tf.matmul(H, self.W2) + self.b2
+# Notebook 01's MLP, built from 01's own cells (its class, relu and forward), for notebook 02.
+MLPScratch = _lecture.define("01-mlp-scratch.ipynb", "MLPScratch", {"d2l": d2l, "tf": tf})
 
 
 class Trainer(d2l.Trainer):
@@ -89,7 +77,7 @@ class Trainer(d2l.Trainer):
     def run(self, step, loader, counter):
         """Every batch of loader through step in one graph; then plot what it plotted."""
         if step.__name__ not in self.graphs:  # traced on the first epoch, reused after
-            self.graphs[step.__name__] = _course.compile_epoch(self.model, loader, step)
+            self.graphs[step.__name__] = _training.compile_epoch(self.model, loader, step)
         steps, plotted = self.graphs[step.__name__]()
         for i in range(steps):
             for key, train, values in plotted:
@@ -103,7 +91,7 @@ class Trainer(d2l.Trainer):
             self.model.training = False
             self.run(self.validation_step, self.val_dataloader, "val_batch_idx")
         if self.show_board:  # once an epoch: d2l's own board redraws at every point
-            _course.draw_board(self.model.board)
+            _figures.draw_board(self.model.board)
 
 
 SEED = int(os.environ.get("COURSE_SEED", "0"))  # every seeded run; COURSE_SEED=3 picks another
@@ -142,7 +130,7 @@ def plot_curves(models):
     """Board data of models: loss left, accuracy right; colour, marker per model; line per curve."""
     fig, axes = d2l.plt.subplots(1, 2, figsize=(7.5, 3), layout="constrained")
     panels = {"train_loss": axes[0], "val_loss": axes[0], "val_acc": axes[1]}
-    curves = {name: _course.plot_board(model.board, panels, i, f"{name} ")
+    curves = {name: _figures.plot_board(model.board, panels, i, f"{name} ")
               for i, (name, model) in enumerate(models.items())}
     for ax, label in zip(axes, ["loss", "validation accuracy"]):
         ax.set(xlabel="epoch", ylabel=label)

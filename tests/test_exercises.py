@@ -6,11 +6,11 @@ tools/solutions.py.) Plus hints and solutions on request, progress, and the hand
 import json
 import re
 
-import _base
 import nbformat
 import pytest
 import solutions
 from conftest import ROOT, SOLVED
+from course import environment as _base
 from jupyter_client.manager import start_new_kernel
 
 NOTEBOOKS = {p.stem[:2]: p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
@@ -55,6 +55,9 @@ def init_class(init, extra=""):
 
 
 SWEEP = "seeds = [0, 1, 2]\nsweep = {sweep}\nverdict = {verdict!r}"
+REAL_SWEEP = "seeds = [0, 1]\nsweep = {sweep}\nverdict = {verdict}"
+LR = ("seeds = [0, 1, 2]\ndiffs = {diffs}\nm, low, high, p = checks.interval(diffs)\n"
+      "verdict = {verdict}")
 ONE_UNIT = "prediction = {p}\nmodel_1 = trained_1\naccuracy_1 = {acc}\nwhy = {why}"
 EVALUATED = "utils.evaluate(model_1, data)[0]"
 
@@ -66,7 +69,15 @@ SETUP = {
           "utils.set_seed()\n"
           "trained_1 = MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=1, lr=0.1)\n"
           "utils.Trainer(max_epochs=2).fit(trained_1, data)",
-    "02": "",
+    # real runs, once: a sweep on 2 seeds, and both learning rates on 3 seeds
+    "02": "sweep_real = {w: [try_mlp(hiddens=(w,), seed=s) for s in [0, 1]] "
+          "for w in [16, 64, 256]}\n"
+          "m_, lo_, hi_, p_ = checks.interval([100 * (a - b) for a, b in "
+          "zip(sweep_real[16], sweep_real[256])])\n"
+          "sweep_right = checks.stats.direction(m_, p_)\n"
+          "sweep_wrong = 'higher' if sweep_right != 'higher' else 'lower'\n"
+          "at_03 = [try_mlp(lr=0.3, seed=s) for s in [0, 1, 2]]\n"
+          "at_01 = [try_mlp(lr=0.1, seed=s) for s in [0, 1, 2]]\n",
 }
 
 # Per notebook, per exercise in order: the skeleton's hint, then (wrong answer, its hint)
@@ -108,7 +119,12 @@ CASES = {
             (mlp2(sigma="1.0"), "standard deviation"),
             (mlp2(sigma="0.0"), "Zero weights are symmetric"),
             (mlp2(out="relu(tf.matmul(H2, self.W3) + self.b3)"), "a ReLU on the output"),
-        ], []),
+            (mlp2(out="tf.matmul(H2, self.W3)"), "The output layer leaves out its bias"),
+        ], [MLP2_HEAD + "".join(sorted(MLP2_VARS.format(s="sigma").splitlines(True),
+                                       key=lambda line: "self.b" in line))  # W1-W3, then b1-b3
+            + "\n" + MLP2_FORWARD.format(h2="relu(tf.matmul(H1, self.W2) + self.b2)",
+                                        out="tf.matmul(H2, self.W3) + self.b3"),
+            mlp2(h2="tf.nn.relu(H1 @ self.W2 + self.b2)", out="H2 @ self.W3 + self.b3")]),
         ("still `...`", [
             (ONE_UNIT.format(p=0.3, acc=EVALUATED, why="'c'"),
              "validation accuracy per epoch went"),
@@ -128,7 +144,8 @@ CASES = {
              "the scratch model draws N(0, 0.01²)"),
             (init_class("tf.keras.initializers.RandomNormal(stddev=0.01)",
                         ", bias_initializer='ones'"), "biases must start at zero"),
-        ], []),
+        ], [init_class("tf.keras.initializers.RandomNormal(mean=0.0, stddev=0.01)"),
+            init_class("tf.random_normal_initializer(stddev=0.01)")]),
         ("still `...`", [
             ("model_0 = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=256, "
              "lr=0.1, sigma=0)\nX, y = next(iter(data.train_dataloader()))\n"
@@ -149,23 +166,34 @@ CASES = {
             ("model_0 = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=256, "
              "lr=0.1, sigma=0)\nX, y = next(iter(data.train_dataloader()))\n"
              "grads = gradients(model_0, X, y)\nmoves = 'b2'", "four True/False"),
-        ], []),
+            ("model_0 = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=256, "
+             "lr=0.1, sigma=0)\ngrads = [tf.zeros_like(v) for v in model_0.trainable_variables]"
+             "\nmoves = [False, False, False, False]", "are not model_0's gradients"),
+        ], ["model_0 = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=256, "
+            "lr=0.1, sigma=0.0)\nX, y = next(iter(data.val_dataloader()))\n"
+            "with tf.GradientTape() as tape:\n    loss = model_0.loss(model_0(X), y)\n"
+            "grads = tape.gradient(loss, model_0.trainable_variables)\n"
+            "moves = (False, False, False, True)",
+            "model_0 = utils.MLPScratch(784, 10, 256, 0.1, 0)\n"
+            "X, y = next(iter(data.train_dataloader()))\n"
+            "grads = gradients(model_0, X, y)\n"
+            "moves = [bool(tf.reduce_any(g != 0)) for g in grads]"]),
         ("should hold one accuracy per seed", [
             (SWEEP.format(sweep={16: [0.75] * 3, 64: [0.79] * 3, 256: [0.8] * 3},
                           verdict="lower"), "the runs did not use their seed"),
             ("seeds = [0]\nsweep = {16: [0.75], 64: [0.79], 256: [0.8]}\nverdict = 'lower'",
              "One seed per width is one run"),
-            (SWEEP.format(sweep={16: [0.75, 0.755, 0.74], 64: [0.79, 0.8, 0.78],
-                                 256: [0.8, 0.81, 0.79]}, verdict="no clear difference"),
+            (REAL_SWEEP.format(sweep="sweep_real", verdict="sweep_wrong"),
              "Which verdict does the interval support"),
+            (REAL_SWEEP.format(sweep="{16: sweep_real[16][::-1], 64: sweep_real[64], "
+                                     "256: sweep_real[256]}", verdict="sweep_right"),
+             "run again here"),
             (SWEEP.format(sweep={16: [0.75, 0.78, 0.74], 32: [0.79, 0.8, 0.78],
                                  64: [0.8, 0.79, 0.81]}, verdict="lower"), "256 among them"),
-            ("seeds = [0, 1, 2]\nsweep = {16: [0.75, 0.78, 0.74], 64: [0.79, 0.8, 0.78], "
-             "256: [0.8, 0.79, 0.81]}\nverdict = ...", "Now the verdict"),
-        ], [SWEEP.format(sweep={16: [0.75, 0.755, 0.74], 64: [0.79, 0.8, 0.78],
-                                256: [0.8, 0.81, 0.79]}, verdict="lower"),
-            SWEEP.format(sweep={16: [0.75, 0.78, 0.74], 64: [0.79, 0.8, 0.78],
-                                256: [0.8, 0.79, 0.81]}, verdict="no clear difference")]),
+            (REAL_SWEEP.format(sweep="sweep_real", verdict="..."), "Now the verdict"),
+        ], [REAL_SWEEP.format(sweep="dict(sweep_real)", verdict="sweep_right"),
+            REAL_SWEEP.format(sweep="{w: list(sweep_real[w]) for w in [256, 64, 16]}",
+                              verdict="sweep_right")]),
         ("still `...`", [
             ("seeds = [0, 1, 2]\ndiffs = [0, 0, 0]\nverdict = 'no clear difference'",
              "The numbers must come from runs"),
@@ -175,7 +203,11 @@ CASES = {
             ("seeds = [0, 1, 2]\nd0 = 100 * (try_mlp(lr=0.3, seed=0) - try_mlp(lr=0.1, seed=0))\n"
              "diffs = [d0, d0 + 0.1, d0 - 0.1]\nverdict = 'lower' if d0 > 0 else 'higher'",
              "Which verdict does that support"),
-        ], []),
+        ], [LR.format(diffs="[100 * (a - b) for a, b in zip(at_03, at_01)]",
+                      verdict="'no clear difference' if low <= 0 <= high else "
+                              "('higher' if m > 0 else 'lower')"),
+            LR.format(diffs="[100 * a - 100 * b for a, b in zip(at_03, at_01)]",
+                      verdict="checks.stats.direction(m, p)")]),
     ],
 }
 
@@ -211,7 +243,9 @@ def kernel(request):
         for cell in cells(notebook, "exercise-context"):
             _, errors = run(client, cell.source)
             assert not errors, errors
-        _, errors = run(client, "import exercises")
+        importing = next(c.source for c in nbformat.read(notebook, as_version=4).cells
+                         if c.source.startswith("from course.exercises import"))
+        _, errors = run(client, importing)
         assert not errors, errors
         yield request.param, notebook, client
     finally:
@@ -298,24 +332,19 @@ def test_handout_has_no_solutions_and_still_runs_from_its_folder(tmp_path):
     assert not any(p.is_symlink() for p in handout.iterdir())
 
 
-def test_folded_solutions_are_the_ones_exercises_py_gives():
-    import ast
-
-    tree = ast.parse((ROOT / "notebooks" / "exercises.py").read_text())
-    given = {node.targets[0].id: ast.literal_eval(node.value.args[4]) for node in tree.body
-             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-             and getattr(node.value.func, "id", "") == "Exercise"}
+def test_folded_solutions_are_generated_from_the_exercise_modules():
     for path in NOTEBOOKS.values():
         nb = nbformat.read(path, as_version=4)
-        for _, check, solution in solutions.exercises(nb):
-            name = check.source.split(".")[1]
-            assert solutions.solution_code(solution) == given[name], name
+        assert nb == solutions.folded(nb, path.name), (
+            f"{path.name}: its folded solutions differ from course/exercises/: run "
+            "`python tools/solutions.py fold`")
 
 
 def test_no_public_helper_gives_an_answer_away():
     import ast
 
-    tree = ast.parse((ROOT / "notebooks" / "exercises.py").read_text())
-    public = [node.name for node in tree.body
-              if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")]
-    assert "mlp_param_count" not in public and "param_count" not in public
+    for module in ["core", "nb01", "nb02"]:
+        path = ROOT / "notebooks" / "course" / "exercises" / f"{module}.py"
+        public = [node.name for node in ast.parse(path.read_text()).body
+                  if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")]
+        assert not {"mlp_param_count", "param_count", "layers"} & set(public), module

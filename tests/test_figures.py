@@ -1,15 +1,14 @@
 """The figures: a text alternative written from the plotted numbers, and colour never the only
-cue (notebooks/_figures.py, and the plots in utils, _course and checks that use it)."""
+cue (notebooks/course/figures.py, and the plots in utils, checks and the exercises that use it)."""
 import collections
 import itertools
 import re
 
-import _course
-import _figures
-import checks
 import matplotlib
 import pytest
 import utils
+from course import checks
+from course import figures as _figures
 
 Point = collections.namedtuple("Point", ["x", "y"])
 
@@ -93,7 +92,7 @@ def test_board_is_shown_with_its_numbers_as_text(monkeypatch):
     shown_now = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown_now.append(obj))
     monkeypatch.setattr("IPython.display.clear_output", lambda wait=False: None)
-    _course.draw_board(Board())
+    _figures.draw_board(Board())
     figure, = shown_now
     bundle = figure._repr_mimebundle_()
     alt = re.search(r'alt="([^"]*)"', bundle["text/html"]).group(1)
@@ -107,7 +106,7 @@ def test_strip_plot_alt_text_gives_the_seeds_and_this_run(monkeypatch):
     caught = shown(monkeypatch)
     stored = {"a": {str(s): 0.80 + 0.01 * s for s in range(4)},
               "b": {str(s): 0.80 for s in range(4)}}
-    monkeypatch.setattr(checks._base, "load_spread", lambda: stored)
+    monkeypatch.setattr(checks.seeds, "load_spread", lambda: stored)
     checks.compare(checks.Result("a", 0.815), checks.Result("b", 0.80))
     (fig, alt), = caught
     assert "this run (seed" in alt.lower() and "+1.50" in alt

@@ -3,9 +3,9 @@
 Training in this kernel is what nbval checks, on both notebooks; here, only what a
 student's first cell does: d2l before anything else, then the course's data and model.
 """
-import _base
 import pytest
 from conftest import ROOT
+from course import environment as _base
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import start_new_kernel
 

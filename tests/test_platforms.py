@@ -146,7 +146,7 @@ def test_python3_kernel_runs_the_notebook_up_to_its_first_training(notebook, mon
 
 # -- a Colab-like environment ---------------------------------------------------------------
 COLAB_LIKE = ["tensorflow~=2.20.0", "tf-keras~=2.20.0", "matplotlib", "pandas", "requests",
-              "ipython", "ipykernel", "matplotlib-inline"]  # Colab's, without d2l
+              "ipython", "ipykernel", "matplotlib-inline", "scipy"]  # Colab's, without d2l
 # The weekly drift job (.github/workflows/ci.yml) sets these to the newest releases instead:
 # COURSE_HOSTED_PACKAGES, unpinned names; COURSE_HOSTED_PYTHON, the newest Python it has.
 COLAB_LIKE = os.environ.get("COURSE_HOSTED_PACKAGES", "").split() or COLAB_LIKE

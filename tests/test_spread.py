@@ -1,72 +1,87 @@
-"""The stored spread (notebooks/spread.json): enough seeds, measured on the current code,
-and the one source of the README's Checks table and of the notebooks' verdicts."""
+"""The stored seeds (notebooks/course/spread.json): enough of them, measured on the current
+code, and the one source of the README's Checks table and of the notebooks' verdicts."""
 import json
 import re
+import shutil
 
-import _base
-import checks
 import claims
+import fingerprint
 import nbformat
 import pytest
 import spread
 from conftest import ROOT
+from course import registry, seeds, stats
 
 STORED = json.loads(spread.SPREAD_FILE.read_text())
-VALUES = _base.load_spread(spread.SPREAD_FILE)
+VALUES = seeds.load_spread(spread.SPREAD_FILE)
 
 
 def test_spread_was_measured_on_the_current_code():
-    assert STORED["code_fingerprint"] == _base.code_fingerprint(), (
-        "code the notebooks' numbers depend on (utils.py, checks.py, _course.py, _base.py "
-        "or a notebook's lecture code) changed since notebooks/spread.json was "
-        "measured: run `make spread` (it re-measures, then rewrites the README's table)")
+    assert STORED["code_fingerprint"] == fingerprint.code_fingerprint(), (
+        "code that moves the notebooks' numbers (the model, data, trainer or evaluation in "
+        "utils.py or course/training.py, or a lecture code cell) changed since "
+        "notebooks/course/spread.json was measured: run `make spread` (it re-measures, "
+        "then rewrites the README's table)")
 
 
 def copy_of_the_code(tmp_path):
-    for name in [*_base.MEASURED_CODE, *[p.name for p in spread.NOTEBOOKS]]:
-        (tmp_path / name).write_bytes((ROOT / "notebooks" / name).read_bytes())
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks",
+                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     return tmp_path
 
 
-def test_code_fingerprint_ignores_prose_docstrings_comments_and_the_course_address(tmp_path):
-    root = copy_of_the_code(tmp_path)
-    before = _base.code_fingerprint(root)
-    nb_path = root / spread.NOTEBOOKS[0].name
-    nb = nbformat.read(nb_path, as_version=4)
-    next(c for c in nb.cells if c.cell_type == "markdown").source += " More prose."
-    nbformat.write(nb, nb_path)
-    utils_py = root / "utils.py"  # a docstring reworded, wherever the docstrings stand
-    utils_py.write_text(utils_py.read_text().replace('"""', '"""Reworded. ', 1))
-    checks_py = root / "checks.py"  # a comment added
-    checks_py.write_text("# A new comment.\n" + checks_py.read_text())
-    import publish
+def edit(path, old, new, regex=False):
+    """Replace old (once at least) in a file, or in a notebook's cell sources."""
+    if path.suffix == ".ipynb":
+        nb = nbformat.read(path, as_version=4)
+        hits = 0
+        for cell in nb.cells:
+            hits += len(re.findall(old, cell.source)) if regex else cell.source.count(old)
+            cell.source = re.sub(old, new, cell.source) if regex else cell.source.replace(old, new)
+        nbformat.write(nb, path)
+    else:
+        text = path.read_text()
+        hits = len(re.findall(old, text)) if regex else text.count(old)
+        path.write_text(re.sub(old, new, text) if regex else text.replace(old, new))
+    assert hits, f"{old!r} is not in {path.name}"
 
-    text = nb_path.read_text()
-    nb_path.write_text(publish.SETTING.sub('COURSE_REPO = \\"https://example.org/x\\"', text))
-    assert "https://example.org/x" in nb_path.read_text()
-    assert _base.code_fingerprint(root) == before
+
+NB1, NB2 = "notebooks/01-mlp-scratch.ipynb", "notebooks/02-mlp-concise.ipynb"
 
 
 @pytest.mark.parametrize("file, old, new", [
-    ("01-mlp-scratch.ipynb", r"lr=[0-9.]+\)\ntrainer = utils.Trainer",
-     "lr=0.5)\ntrainer = utils.Trainer"),
-    ("utils.py", r"self.optim.apply_gradients\(zip\(grads,",
+    (NB1, "## Training\n", "## Training, again\n"),  # slide prose
+    ("notebooks/utils.py", '"""Exact accuracy', '"""The exact accuracy'),  # a docstring
+    ("notebooks/utils.py", "  # ...then batch", "  # and only then, batch"),  # a mutant's line
+    ("notebooks/course/stats.py", "holm", "holm_step_down"),  # a statistics function renamed
+    (NB2, "checks.compare(", "checks.compare_paired("),  # ...and in the cells that call it
+    ("notebooks/course/figures.py", '"#0072B2"', '"#1f77b4"'),  # a plot's colour
+    ("notebooks/course/registry.py", '"MLP test accuracy"', '"MLP accuracy on the test set"'),
+    (NB1, 'COURSE_REPO = ""', 'COURSE_REPO = "https://example.org/x"'),  # `make publish`
+], ids=["prose", "docstring", "comment on a mutant's line", "statistics renamed",
+        "call renamed", "colour", "check renamed", "course address"])
+def test_code_fingerprint_ignores_what_moves_no_number(tmp_path, file, old, new):
+    root = copy_of_the_code(tmp_path)
+    before = fingerprint.code_fingerprint(root)
+    edit(root / file, old, new)
+    assert fingerprint.code_fingerprint(root) == before
+
+
+@pytest.mark.parametrize("file, old, new", [
+    (NB1, r"lr=[0-9.]+\)\ntrainer = utils.Trainer", "lr=0.5)\ntrainer = utils.Trainer"),
+    ("notebooks/utils.py", r"self.optim.apply_gradients\(zip\(grads,",
      "self.optim.apply_gradients(zip([g / 3 for g in grads],"),
-    ("utils.py", r"tf.math.maximum\((.*), 0\)", r"\1"),
-], ids=["learning rate", "optimizer", "ReLU"])
+    (NB1, r"H = relu\((.*)\)\n", r"H = \1\n"),
+    ("notebooks/utils.py", r"seed=self.seed\)", "seed=self.seed + 1)"),
+    ("notebooks/course/training.py", r"i \+= 1", "i += 2"),
+    (NB2, r"try_mlp\(hiddens=\(1024,\)\)", "try_mlp(hiddens=(512,))"),
+], ids=["learning rate", "optimizer", "ReLU", "data order", "compiled epoch",
+        "open question's setting"])
 def test_code_fingerprint_changes_with_any_change_to_what_is_measured(tmp_path, file, old, new):
     root = copy_of_the_code(tmp_path)
-    before = _base.code_fingerprint(root)
-    path = root / file
-    if path.suffix == ".ipynb":
-        nb = nbformat.read(path, as_version=4)
-        for cell in nb.cells:
-            cell.source = re.sub(old, new, cell.source)
-        nbformat.write(nb, path)
-    else:
-        path.write_text(re.sub(old, new, path.read_text()))
-    assert path.read_bytes() != (ROOT / "notebooks" / file).read_bytes()  # it applied
-    assert _base.code_fingerprint(root) != before
+    before = fingerprint.code_fingerprint(root)
+    edit(root / file, old, new, regex=True)
+    assert fingerprint.code_fingerprint(root) != before
 
 
 def test_every_quantity_has_at_least_10_seeds():
@@ -77,18 +92,23 @@ def test_every_quantity_has_at_least_10_seeds():
 
 
 def test_every_open_question_and_claim_is_stored():
-    names = [claims.BASELINE, *claims.OPEN_QUESTIONS, *claims.OUTCOME_CHECKS,
+    names = [registry.BASELINE, *registry.OPEN_QUESTIONS, *registry.OUTCOME_CHECKS,
              *[c[2] for c in claims.CLAIMS], *[c[3] for c in claims.CLAIMS if c[3]]]
     for name in names:
         assert name in VALUES, name
 
 
-def test_readme_checks_table_is_generated_from_the_spread_file():
+def test_every_check_of_the_registry_has_its_stored_seeds():
+    missing = [key for key in registry.CHECKS if len(seeds.seed_values(VALUES, key)) < 10]
+    assert not missing, f"checks with no stored seeds: {missing}; run `make spread`"
+
+
+def test_readme_checks_table_is_generated_from_the_registry_and_the_spread_file():
     readme = (ROOT / "README.md").read_text()
     table = readme.split(spread.BEGIN)[1].split(spread.END)[0].strip()
     assert table == spread.readme_table(STORED).strip(), (
-        "README's Checks table differs from notebooks/spread.json: "
-        "run `python tools/spread.py --readme`")
+        "README's Checks table differs from course/registry.py and spread.json: run "
+        "`make readme`")
 
 
 VERDICT = re.compile(r"\*\*(?:No clear difference between (.+?) and (.+?)\*\*|"
@@ -110,21 +130,21 @@ def test_notebook_verdicts_agree_with_the_spread_file():
     for notebook, text in verdicts:
         groups = VERDICT.match(text).groups()
         a, b = groups[:2] if groups[0] else groups[2:]
-        family = ({q: checks.paired(VALUES, q, b) for q in claims.OPEN_QUESTIONS}
-                  if "(Holm)" in text else None)
-        assert text.startswith(checks.verdict(checks.paired(VALUES, a, b), a, b,
-                                              family=family)), (
+        family = ({q: seeds.paired(VALUES, q, b) for q in registry.OPEN_QUESTIONS}
+                  if "(Holm)" in text else {})
+        now = stats.Verdict(a, b, seeds.paired(VALUES, a, b), family=family)
+        assert text.startswith(now._repr_markdown_()), (
             f"{notebook}: its stored verdict is not what spread.json says now; re-run it")
 
 
 def test_spread_resumes_without_redoing_finished_runs(monkeypatch, tmp_path):
     monkeypatch.setattr(spread, "CACHE", tmp_path)
     monkeypatch.setattr(spread, "ROOT", tmp_path)
-    cache = tmp_path / _base.code_fingerprint()[:16]
+    cache = tmp_path / fingerprint.code_fingerprint()[:16]
     cache.mkdir()
     for seed in (0, 1):
         (cache / f"default-{seed}.jsonl").write_text(
-            json.dumps({"quantity": "q", "value": 0.5 + seed, "seed": seed, "limits": None}) + "\n")
+            json.dumps({"quantity": "q", "value": 0.5 + seed}) + "\n")
         (cache / f"default-{seed}.done").write_text("90\n")
     monkeypatch.setattr(spread, "run", lambda *a: pytest.fail("a finished run was redone"))
     _, rows, seconds = spread.measure([0, 1], ["default"])

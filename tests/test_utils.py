@@ -1,16 +1,16 @@
-"""Unit tests for notebooks/utils.py, _base.py and _course.py: data checks, bad inputs, the
-Keras guard, the helpers and the trainer."""
+"""Unit tests for notebooks/utils.py and course/data.py and environment.py: data checks, bad
+inputs, the Keras guard, the helpers and the trainer."""
 import gzip
 import os
 import subprocess
 import sys
 
-import _base
-import _course
 import numpy as np
 import pytest
 import utils
 from conftest import ROOT
+from course import data as _base
+from course import environment as _course
 
 tf = utils.tf
 NAMES = list(_base.FASHION_MNIST)
@@ -115,7 +115,7 @@ def test_make_data_exits_with_one_line_error_on_a_damaged_file(tmp_path):
     folder = tmp_path / "datasets" / "fashion-mnist"
     folder.mkdir(parents=True)
     (folder / NAMES[0]).write_bytes(b"not gzip at all")
-    done = subprocess.run([sys.executable, ROOT / "notebooks" / "_base.py"],
+    done = subprocess.run([sys.executable, "-m", "course.data"],
                           env={**os.environ, "KERAS_HOME": str(tmp_path)},
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
@@ -125,13 +125,13 @@ def test_make_data_exits_with_one_line_error_on_a_damaged_file(tmp_path):
 
 @pytest.mark.parametrize("version", [(3, 9), (3, 14)])
 def test_unsupported_python_is_refused_with_the_fix(version):
-    with pytest.raises(_base.CourseEnvironmentError, match="supports Python 3.10-3.13"):
-        _base.check_python(version)
+    with pytest.raises(_course.CourseEnvironmentError, match="supports Python 3.10-3.13"):
+        _course.check_python(version)
 
 
 @pytest.mark.parametrize("version", [(3, 10), (3, 13)])
 def test_supported_python_passes(version):
-    _base.check_python(version)
+    _course.check_python(version)
 
 
 def test_keras_3_already_loaded_is_refused_with_restart_advice():
@@ -302,7 +302,7 @@ def test_trainer_takes_the_steps_of_d2ls_own_loop(both_trainers):
     d2l_model, our_model = both_trainers["d2l"], both_trainers["utils"]
     assert our_model.steps == d2l_model.steps == (60, 10)
     # the same batches, in the same (reshuffled) order: the same weights, to round-off
-    import checks
+    from course import checks
 
     assert checks.roundoff_units(d2l_model.trainable_variables,
                                  our_model.trainable_variables) <= checks.ROUNDOFF_LIMIT
@@ -345,3 +345,30 @@ def test_importing_the_course_changes_nothing_in_d2l():
          "formats == set(b.InlineBackend.instance().figure_formats))"],
         cwd=ROOT / "notebooks", capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["True", "True"], done.stderr[-2000:]
+
+
+def test_trainer_seconds_is_the_wall_time_of_fit():
+    import time
+
+    small = utils.FashionMNIST(batch_size=256)
+    small.train = (small.train[0][:1024], small.train[1][:1024])  # 4 steps
+    small.val = (small.val[0][:512], small.val[1][:512])
+    model = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=16, lr=0.1)
+    model.board.display = False
+    trainer = utils.Trainer(max_epochs=2)
+    start = time.perf_counter()
+    trainer.fit(model, small)
+    wall = time.perf_counter() - start
+    assert 0.5 * wall < trainer.seconds <= wall  # what 01 prints per epoch: seconds / epochs
+
+
+def test_notebook_02_trains_the_model_notebook_01_builds():
+    from course import lecture
+
+    source = lecture.definitions("01-mlp-scratch.ipynb")
+    names = [node.name for node in source.body]
+    assert {"MLPScratch", "relu", "forward"} <= set(names)
+    model = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=8, lr=0.1)
+    X = tf.random.uniform((4, 28, 28, 1))
+    H = tf.math.maximum(tf.reshape(X, (-1, 784)) @ model.W1 + model.b1, 0)
+    assert np.array_equal(model(X).numpy(), (H @ model.W2 + model.b2).numpy())

@@ -66,7 +66,7 @@ def run_notebook(path):
 
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, kernel_name=spread._base.KERNEL, timeout=900, record_timing=True,
+    NotebookClient(nb, kernel_name=spread.environment.KERNEL, timeout=900, record_timing=True,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     total = time.perf_counter() - start
     cells = []

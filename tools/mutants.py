@@ -1,11 +1,11 @@
 """Put realistic bugs into copies of the course and check that the notebooks catch each one
-(`make mutants`, about 15 min on 2 cores; not part of `make test`).
+(`make mutants`, about 20 min on 2 cores; not part of `make test`).
 
 Each bug is a text edit in one or more files. For each, the course is copied (without
 .git), the edit applied, and both notebooks run under nbval in the course kernel, as a
 student's machine or a host's CI would run them. A bug counts as caught when a check cell
-fails with an error whose message names the check (claims.CATCHES lists what each check
-is for); a cell that fails otherwise (a crash, say) does not count.
+fails with an error whose message names the check (its name in course/registry.py, where
+each check says what it catches); a cell that fails otherwise (a crash, say) does not count.
 Results go to tools/mutants.json and README's "Mutants" table.
 
     python tools/mutants.py                 every bug
@@ -26,6 +26,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import spread  # tools/spread.py: the README helper
+from course import registry  # noqa: E402  (tools/spread.py put notebooks/ on the path)
 
 ROOT = spread.ROOT  # the course's top folder
 
@@ -33,49 +34,66 @@ MUTANTS_FILE = ROOT / "tools" / "mutants.json"
 BEGIN, END = "<!-- mutants table: begin -->", "<!-- mutants table: end -->"
 NB1, NB2 = "notebooks/01-mlp-scratch.ipynb", "notebooks/02-mlp-concise.ipynb"
 
-# name: (area, what the bug is, [(file, old text, new text)], the check that must catch it)
+# name: (area, what the bug is, [(file, old code, new code)], the registry key of the check
+# that must catch it). Every edit is anchored on code, never on a comment.
+UTILS, CHECKS = "notebooks/utils.py", "notebooks/course/checks.py"
 MUTANTS = {
-    "relu": ("model", "ReLU left out of the forward pass (01 and utils.MLPScratch)", [
+    "relu": ("model", "ReLU left out of the forward pass (01, and so utils.MLPScratch)", [
         (NB1, "H = relu(tf.matmul(X, self.W1) + self.b1)",
          "H = tf.matmul(X, self.W1) + self.b1"),
-        ("notebooks/utils.py", "H = tf.math.maximum(tf.matmul(X, self.W1) + self.b1, 0)",
-         "H = tf.matmul(X, self.W1) + self.b1"),
-    ], "MLP distance from an affine map, u"),
+    ], "affine_gap"),
     "sigma": ("model", "weights drawn with sigma 0.1 instead of 0.01 (01's MLPScratch)", [
         (NB1, "lr, sigma=0.01):", "lr, sigma=0.1):"),
-    ], "W1 init std, standard errors"),
+    ], "W1_init_std"),
     "lr": ("training", "learning rate 0.02 instead of 0.1 in 01's training cell", [
         (NB1, "lr=0.1)\ntrainer = utils.Trainer", "lr=0.02)\ntrainer = utils.Trainer"),
-    ], "trained with lr = 0.02"),
+    ], "settings"),
     "update": ("training", "every update a third of its size (utils.Trainer)", [
-        ("notebooks/utils.py", "self.optim.apply_gradients(zip(grads,",
+        (UTILS, "self.optim.apply_gradients(zip(grads,",
          "self.optim.apply_gradients(zip([g / 3 for g in grads],"),
-    ], "SGD step vs -lr x gradient, u"),
+    ], "sgd_step"),
     "half-epochs": ("training", "the trainer stops each epoch halfway (utils.Trainer)", [
-        ("notebooks/utils.py", "self.run(self.train_step, self.train_dataloader,",
+        (UTILS, "self.run(self.train_step, self.train_dataloader,",
          "self.run(self.train_step, self.train_dataloader.take(self.num_train_batches // 2),"),
-    ], "steps = 1170 (the slide: 2350)"),
+    ], "settings"),
     "batch-then-shuffle": ("data", "the loader batches, then shuffles (d2l's order)", [
-        ("notebooks/utils.py", "data = data.shuffle(len(X), seed=self.seed)  # shuffle "
-         "examples...\n        data = data.batch(self.batch_size)  # ...then batch",
-         "data = data.batch(self.batch_size).shuffle(235, seed=self.seed)\n"
-         "        data = data if train else data.batch(self.batch_size)"),
-    ], "our loader: batches repeated in epoch 2"),
+        (UTILS, "data = data.shuffle(len(X), seed=self.seed)",
+         "data = data.batch(self.batch_size).shuffle(235, seed=self.seed).unbatch()"),
+    ], "fresh_batches"),
     "pixels": ("data", "pixels left in 0-255, not scaled to 0-1", [
-        ("notebooks/utils.py", "tf.float32) / 255, tf.gather(y, i)",
-         "tf.float32), tf.gather(y, i)"),
-    ], "MLP minus softmax, points"),
+        (UTILS, "tf.float32) / 255, tf.gather(y, i)", "tf.float32), tf.gather(y, i)"),
+    ], "training_data"),
+    "labels": ("data", "labels gathered in another order than their images", [
+        (UTILS, "tf.float32) / 255, tf.gather(y, i)",
+         "tf.float32) / 255, tf.gather(y, tf.sort(i))"),
+    ], "training_data"),
+    "half-the-data": ("data", "half the training images, each seen twice an epoch", [
+        (UTILS, "data = tf.data.Dataset.range(len(X))",
+         "data = tf.data.Dataset.range(len(X) // 2).repeat(2)"),
+    ], "training_data"),
     "evaluate-count": ("evaluation", "evaluate counts 256 images per batch (the last has 16)", [
-        ("notebooks/utils.py", "logits, n = model(X), n + len(y)", "logits, n = model(X), n + 256"),
-    ], "evaluate vs one-batch accuracy, images"),
+        (UTILS, "logits, n = model(X), n + len(y)", "logits, n = model(X), n + 256"),
+    ], "evaluate"),
     "evaluate-split": ("evaluation", "evaluate(train=True) reads the test images", [
-        ("notebooks/utils.py", "for X, y in data.get_dataloader(train):",
+        (UTILS, "for X, y in data.get_dataloader(train):",
          "for X, y in data.get_dataloader(False):"),
-    ], "training minus test accuracy, points"),
+    ], "overfit_gap"),
     "seed": ("setup", "set_seed seeds Python's random only, not TensorFlow", [
-        ("notebooks/utils.py", "tf.keras.utils.set_random_seed(SEED if seed is None else seed)",
+        (UTILS, "tf.keras.utils.set_random_seed(SEED if seed is None else seed)",
          "__import__('random').seed(SEED if seed is None else seed)"),
-    ], "same seed, same draws: largest difference"),
+    ], "seeding"),
+    "table": ("printed numbers", "01's table prints the MLP's accuracy for softmax's too", [
+        (NB1, '"test accuracy": [round(mlp_acc, 4), round(softmax_acc, 4)]',
+         '"test accuracy": [round(mlp_acc, 4), round(mlp_acc, 4)]'),
+    ], "printed_table"),
+    "speed-up": ("printed numbers", "the speed table's speed-up inverted (slower reads faster)", [
+        (CHECKS, 'table["speed-up"] = table["ms/step"].iloc[0] / table["ms/step"]',
+         'table["speed-up"] = table["ms/step"] / table["ms/step"].iloc[0]'),
+    ], "speed_table"),
+    "stored-range": ("printed numbers", "the stored seeds' range printed as highest to lowest", [
+        (CHECKS, "return float(np.mean(values)), min(values), max(values), len(values)",
+         "return float(np.mean(values)), max(values), min(values), len(values)"),
+    ], "stored_summary"),
 }
 
 
@@ -137,7 +155,8 @@ def run_mutant(name):
                         "--nbval-lax", "-n", "2", "--dist", "loadscope", f"--junitxml={junit}",
                         NB1, NB2], cwd=copy, capture_output=True, text=True, timeout=1800)
         failed = failures(junit)
-    said = re.compile(r"\w+Error: [^\n]*" + re.escape(check))  # the error, not the source
+    name = registry.CHECKS[check].name
+    said = re.compile(r"\w+Error: [^\n]*" + re.escape(name))  # the error, not the source
     caught_by = [test for test, text in failed if said.search(text)]
     return {"area": area, "bug": what, "check": check, "caught": bool(caught_by),
             "cells": [test for test, _ in failed], "caught_by": caught_by,
@@ -150,7 +169,7 @@ def table(stored):
              "| bug | area | caught | by the check | failed cells |", "|---|---|---|---|---|"]
     for name, r in stored["mutants"].items():
         lines.append(f"| {r['bug']} (`{name}`) | {r['area']} | "
-                     f"{'yes' if r['caught'] else '**no**'} | {r['check']} | "
+                     f"{'yes' if r['caught'] else '**no**'} | {registry.CHECKS[r['check']].name} | "
                      f"{len(r['cells'])} |")
     caught = sum(r["caught"] for r in stored["mutants"].values())
     lines += ["", f"{caught} of {len(stored['mutants'])} bugs caught."]

@@ -2,15 +2,20 @@
 
 Each exercise is four cells: a statement, a cell tagged `exercise` (the student's
 skeleton, with `...`), a cell tagged `exercise-check`, and a markdown cell tagged
-`solution` that holds the solution's code, folded in <details>. Folded markdown shows
-closed in JupyterLab, VS Code and Colab alike, and "Run all" never runs it.
+`solution` that holds the solution's code and why, folded in <details>. Folded markdown
+shows closed in JupyterLab, VS Code and Colab alike, and "Run all" never runs it. Each
+solution is written once, in its exercise (course/exercises/nb01.py, nb02.py); the folded
+cells are generated from it.
 
+    python tools/solutions.py fold            rewrite the notebooks' folded solutions from
+                                             the exercise modules
     python tools/solutions.py solved DIR      notebooks with each skeleton replaced by its
                                              solution, and each check asserted (nbval runs these)
     python tools/solutions.py handout DIR    the course folder without the solution cells
 """
 
 import argparse
+import ast
 import re
 import shutil
 import sys
@@ -21,7 +26,10 @@ from spread import ROOT  # tools/spread.py: the course's top folder
 
 NOTEBOOKS = ROOT / "notebooks"
 HELPERS = sorted(p.name for p in NOTEBOOKS.iterdir()  # what the notebooks read beside them
-                 if p.suffix in {".py", ".json", ".css"})
+                 if p.suffix in {".py", ".css"} or p.name == "course")
+EXERCISES = NOTEBOOKS / "course" / "exercises"
+FOLD = ("<details>\n<summary><b>Solution</b> (open it when you have tried)</summary>\n\n"
+        "```python\n{code}\n```\n\n**Why.** {why}\n\n</details>")
 CODE = re.compile(r"```python\n(.*?)\n```", re.S)
 
 
@@ -44,6 +52,27 @@ def exercises(nb):
 
 def solution_code(cell):
     return CODE.search(cell.source).group(1)
+
+
+def given(notebook_name):
+    """{exercise: (solution code, why)}, read from the notebook's exercise module (its
+    syntax tree: no TensorFlow needed)."""
+    tree = ast.parse((EXERCISES / f"nb{notebook_name[:2]}.py").read_text(encoding="utf-8"))
+    return {node.targets[0].id: (ast.literal_eval(node.value.args[4]),
+                                 ast.literal_eval(node.value.args[5]))
+            for node in tree.body if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") ==
+            "Exercise"}
+
+
+def folded(nb, notebook_name=None):
+    """A copy whose folded solution cells are generated from the exercise module."""
+    nb = nbformat.from_dict(nb)
+    solutions = given(notebook_name or nb.metadata.get("course_notebook", ""))
+    for _, check, solution in exercises(nb):
+        code, why = solutions[check.source.split(".")[1]]
+        solution.source = FOLD.format(code=code, why=why)
+    return nb
 
 
 def solved(nb):
@@ -72,20 +101,38 @@ def write(folder, transform):
         nbformat.write(transform(nbformat.read(path, as_version=4)), folder / path.name)
     for name in HELPERS:
         target = folder / name
-        if target.is_symlink() or target.exists():
+        if target.is_symlink() or target.is_file():
             target.unlink()
+        elif target.exists():
+            shutil.rmtree(target)  # our own copy of course/, written here before
         if transform is solved:
             target.symlink_to(NOTEBOOKS / name)
+        elif (NOTEBOOKS / name).is_dir():
+            shutil.copytree(NOTEBOOKS / name, target,
+                            ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copyfile(NOTEBOOKS / name, target)
     return folder
 
 
+def fold():
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        new = folded(nb, path.name)
+        if new != nb:
+            nbformat.write(new, path)
+            print(f"rewrote the folded solutions in {path.relative_to(ROOT)}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["solved", "handout"])
-    parser.add_argument("folder", type=Path)
+    parser.add_argument("what", choices=["fold", "solved", "handout"])
+    parser.add_argument("folder", type=Path, nargs="?")
     args = parser.parse_args()
+    if args.what == "fold":
+        return fold()
+    if args.folder is None:
+        parser.error("the folder to write the copies to is missing")
     if args.folder.resolve() == NOTEBOOKS.resolve():
         sys.exit("error: write the copies to another folder; notebooks/ stays as it is")
     if args.what == "handout" and args.folder.exists() and any(args.folder.iterdir()):

@@ -1,11 +1,12 @@
 """Measure every quantity the notebooks measure, on many seeds, and store it (`make spread`).
 
 Runs both notebooks' lecture cells (everything before "## Exercises"), the notebooks'
-own code, once per seed, with $COURSE_RECORD set: each `checks.measure` and
-`checks.check` appends its value. Writes notebooks/spread.json (one row per run and
-quantity, with the device, the versions, the date and the code's fingerprint) and the
-"Checks" table in README.md. Finished runs are kept in .spread-cache/ and not redone
-after an interruption, as long as the code has not changed.
+own code, once per seed, with a recorder configured in each kernel first
+(`course.seeds.record_to`): each `checks.measure` and `checks.check` gives it its value.
+Writes notebooks/course/spread.json (one row per run and quantity, with the device, the
+versions, the date and the code's fingerprint) and the "Checks" table in README.md.
+Finished runs are kept in .spread-cache/ and not redone after an interruption, as long as
+the code has not changed.
 
     python tools/spread.py                         seeds 0-9 (about 20 min on 2 cores)
     SPREAD_SEEDS="0 1 2" python tools/spread.py    other seeds
@@ -18,7 +19,6 @@ after an interruption, as long as the code has not changed.
 import argparse
 import datetime
 import json
-import math
 import os
 import re
 import statistics
@@ -27,12 +27,13 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))
-import _base  # noqa: E402  (no TensorFlow)
+import fingerprint  # noqa: E402  (tools/fingerprint.py; puts notebooks/ on the path)
+from course import environment, seeds  # noqa: E402  (no TensorFlow)
+from course.lecture import lecture_cells  # noqa: E402
 
-ROOT = _base.ROOT  # the course's top folder
+ROOT = fingerprint.ROOT  # the course's top folder
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-SPREAD_FILE = ROOT / "notebooks" / "spread.json"
+SPREAD_FILE = seeds.SPREAD_FILE
 CACHE = ROOT / ".spread-cache"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- spread table: begin -->", "<!-- spread table: end -->"
@@ -49,21 +50,25 @@ def run_label(seed, variant):
 
 
 def execute_lecture(record):
-    """Child process: run each notebook's lecture cells in the course kernel."""
+    """Child process: run each notebook's lecture cells in the course kernel, after a first
+    cell that configures the recorder."""
     import nbformat
     from nbclient import NotebookClient
 
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
-        nb.cells = list(_base.lecture_cells(nb.cells))
-        NotebookClient(nb, kernel_name=_base.KERNEL, timeout=600,
+        first = nbformat.v4.new_code_cell(
+            f"import sys; sys.path.insert(0, {str(path.parent)!r})\n"
+            f"from course import seeds; seeds.record_to({str(record)!r})")
+        nb.cells = [nb.cells[0], first, *lecture_cells(nb.cells[1:])]
+        NotebookClient(nb, kernel_name=environment.KERNEL, timeout=600,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
 
 
 def run(seed, variant, record):
     """Run both notebooks once (a fresh process, so taskset applies to the kernels)."""
     extra_env, prefix = VARIANTS[variant]
-    env = {**os.environ, **extra_env, "COURSE_SEED": str(seed), "COURSE_RECORD": str(record)}
+    env = {**os.environ, **extra_env, "COURSE_SEED": str(seed)}
     record.unlink(missing_ok=True)
     start = time.perf_counter()
     done = subprocess.run(prefix + [sys.executable, __file__, "--execute", str(record)],
@@ -78,18 +83,15 @@ def rows_of(record, label):
     rows = {}
     for line in record.read_text().splitlines():
         row = json.loads(line)
-        kept = rows.get(row["quantity"], {})
-        rows[row["quantity"]] = {"run": label, "quantity": row["quantity"],
-                                 "value": row["value"],
-                                 "limits": row["limits"] or kept.get("limits")}
+        rows[row["quantity"]] = {"run": label, "quantity": row["quantity"], "value": row["value"]}
     return list(rows.values())
 
 
 def measure(seeds, variants, variant_seeds=None):
     """Run what is missing, with progress and an ETA; return all rows. variant_seeds: the
     seeds run with the variants other than the default (all seeds if None)."""
-    fingerprint = _base.code_fingerprint()
-    cache = CACHE / fingerprint[:16]
+    code = fingerprint.code_fingerprint()
+    cache = CACHE / code[:16]
     cache.mkdir(parents=True, exist_ok=True)
     runs = [(s, v) for v in variants
             for s in (seeds if v == "default" or variant_seeds is None else variant_seeds)]
@@ -106,7 +108,7 @@ def measure(seeds, variants, variant_seeds=None):
               f"about {eta / 60:.0f} min to go", flush=True)
     rows = [row for s, v in runs for row in rows_of(cache / f"{v}-{s}.jsonl", run_label(s, v))]
     seconds = sum(float((cache / f"{v}-{s}.done").read_text()) for s, v in runs)
-    return fingerprint, rows, seconds
+    return code, rows, seconds
 
 
 def write_file(fingerprint, rows, seconds, seeds, variants):
@@ -139,54 +141,50 @@ def fmt(x):
 
 
 def readme_table(stored):
-    """The README's "Checks" table, from spread.json: every checked quantity, the bug it is
-    there to catch, its limit and its worst margin; then the false-alarm rate."""
-    import checks  # TensorFlow loads here
-    import claims
+    """The README's "Checks" table: every check of the registry, the bug it is there to
+    catch, its limit, and its values and worst margin on the stored runs."""
+    from course import checks, registry  # TensorFlow loads here
 
-    by_quantity, spread = {}, {}
+    spread = {}
     for row in stored["rows"]:
-        by_quantity.setdefault(row["quantity"], []).append(row)
         spread.setdefault(row["quantity"], {})[row["run"]] = row["value"]
-    m = len(claims.OUTCOME_CHECKS)
+    m = len(registry.OUTCOME_CHECKS)
+    runs = ", ".join(dict.fromkeys(r["run"] for r in stored["rows"]))
     lines = [f"Measured {stored['measured']} on {stored['cpu']}, {stored['environment']}; "
-             f"runs: {', '.join(dict.fromkeys(r['run'] for r in stored['rows']))}.", "",
+             f"runs: {runs}.", "",
              "| check | catches | runs | lowest | mean | highest | sd | limit | worst margin |",
              "|---|---|---|---|---|---|---|---|---|"]
-    fixed_z, roundoff = 0, []
-    for name, rows in by_quantity.items():
-        limits = next((r["limits"] for r in rows if r["limits"]), None)
-        if limits is None:
-            continue
-        values = [r["value"] for r in rows]
-        sd = statistics.stdev(values) if len(values) > 1 else 0.0
-        if limits == "spread":
-            low, high = checks.spread_limits(name, spread)
-            limit = f"{fmt(low)} to {fmt(high)} (false alarm {checks.FALSE_ALARM / m:.0e})"
+    roundoff = []
+    for key, entry in registry.CHECKS.items():
+        values = list(spread.get(key, {}).values())
+        if entry.spread:
+            low, high = checks.spread_limits(key, spread)
+            limit = f"{fmt(low)} to {fmt(high)} (false alarm {registry.FALSE_ALARM / m:.0e})"
         else:
-            low, high = (-math.inf if limits[0] is None else limits[0],
-                         math.inf if limits[1] is None else limits[1])
-            limit = " and ".join(([f"≥ {fmt(low)}"] if math.isfinite(low) else []) +
-                                 ([f"≤ {fmt(high)}"] if math.isfinite(high) else []))
-            fixed_z += "standard errors" in name
-            if name.endswith(", u") and math.isfinite(high):
-                roundoff.append(max(values))
+            low, high = entry.low, entry.high
+            limit = entry.limits_text()
+            if high == registry.ROUNDOFF_LIMIT:
+                roundoff += values
+        name = entry.name.replace("|", "\\|")  # a literal | inside a Markdown table cell
+        if not values:
+            lines.append(f"| {name} | {entry.catches} | 0 | | | | | {limit} | |")
+            continue
+        sd = statistics.stdev(values) if len(values) > 1 else 0.0
         margin = min(min(v - low, high - v) for v in values)
-        catches = claims.CATCHES.get(name, "")
-        name = name.replace("|", "\\|")  # a literal | inside a Markdown table cell
-        lines.append(f"| {name} | {catches} | {len(values)} | {fmt(min(values))} | "
+        lines.append(f"| {name} | {entry.catches} | {len(values)} | {fmt(min(values))} | "
                      f"{fmt(statistics.mean(values))} | {fmt(max(values))} | {fmt(sd)} | "
                      f"{limit} | {fmt(margin)} |")
-    z_alarm = fixed_z * 2 * (1 - statistics.NormalDist().cdf(5))
+    fixed_z = sum(e.low == -registry.Z_LIMIT for e in registry.CHECKS.values())
+    z_alarm = fixed_z * 2 * (1 - statistics.NormalDist().cdf(registry.Z_LIMIT))
     lines += ["", f"**False alarms.** A correct course fails a notebook run's {m} outcome "
               f"checks (limits from the seeds) with probability at most "
-              f"{checks.FALSE_ALARM:g} (1 in {1 / checks.FALSE_ALARM:,.0f}) on an unseen seed: "
-              f"each gets {checks.FALSE_ALARM / m:.0e}, as a normal prediction interval from "
-              f"the {len(stored['seeds'])} stored seeds. The {fixed_z} initialisation checks "
-              f"(5 standard errors) add {z_alarm:.0e}. The round-off checks allow "
-              f"{checks.ROUNDOFF_LIMIT} u, {checks.ROUNDOFF_LIMIT / max(roundoff, default=1):.0f}"
-              f" times the worst measured ({max(roundoff, default=0):.2g} u); the mechanism "
-              "checks are exact."]
+              f"{registry.FALSE_ALARM:g} (1 in {1 / registry.FALSE_ALARM:,.0f}) on an unseen "
+              f"seed: each gets {registry.FALSE_ALARM / m:.0e}, as a normal prediction "
+              f"interval from the {len(stored['seeds'])} stored seeds. The {fixed_z} "
+              f"initialisation checks ({registry.Z_LIMIT} standard errors) add {z_alarm:.0e}. "
+              f"The round-off checks allow {registry.ROUNDOFF_LIMIT} u, "
+              f"{registry.ROUNDOFF_LIMIT / max(roundoff, default=1):.0f} times the worst "
+              f"measured ({max(roundoff, default=0):.2g} u); the other checks are exact."]
     return "\n".join(lines)
 
 

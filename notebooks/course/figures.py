@@ -1,5 +1,4 @@
-"""Figures everyone can read: colour is never the only cue, and a text alternative, written from
-the plotted data, goes with every figure. Students need not read it.
+"""Figures everyone can read: colour never the only cue, a text alternative from the data.
 
 1. The style: the Okabe-Ito colours (safe under every colour-vision deficiency, each at
    least 3:1 on white), with a line style and a marker per curve as well.
@@ -8,12 +7,14 @@ the plotted data, goes with every figure. Students need not read it.
    the static decks and the HTML pages all carry it.
 3. The text alternatives: ``board_alt``, ``curves_alt``, ``strip_alt`` and ``images_alt``
    say what is plotted, on which axes, and what it shows, with the numbers.
+4. d2l's training board, drawn once an epoch (``draw_board``), and its curves on any axes.
 """
 
 import base64
 import html
 import io
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 # -- 1. The style -------------------------------------------------------------------------
@@ -145,3 +146,62 @@ def images_alt(labels):
     """A row of images with their class names."""
     return (f"{len(labels)} Fashion-MNIST images, 28 by 28 grey pixels, titled with their "
             f"classes: {', '.join(labels)}.")
+
+
+# -- 4. d2l's training board, drawn once per epoch ----------------------------------------
+BOARD_SIZE = (5.5, 2.75)  # inches: fills a 16:9 slide (d2l's default is 3.5 x 2.5)
+
+
+def draw_board(board):
+    """Draw d2l's ProgressBoard once, with every curve so far, and show it in place (SVG,
+    so it stays crisp when a slide scales it up), with its text alternative."""
+    from IPython import display
+
+    if board.fig is None:
+        board.fig = plt.figure(figsize=BOARD_SIZE)
+        plt.close(board.fig)  # shown below, as SVG, not again by the inline backend
+    axes = board.fig.gca()
+    axes.clear()
+    plot_board(board, {key: axes for key in board.data})
+    axes.set(xlim=board.xlim, xlabel="epoch")
+    axes.legend()
+    display.clear_output(wait=True)
+    display.display(Figure(to_svg(board.fig),
+                           board_alt(board.data, board.xlim[1])))
+
+
+def plot_board(board, axes, model=None, prefix=""):
+    """Plot d2l's board data: each curve on axes[its name]; return {name: (xs, ys)}.
+
+    One model: a colour, line style and marker per curve. Several (model = 0, 1, ...): the
+    model's colour and marker, and a line style per curve (training solid, validation dashed).
+    """
+    plotted = {}
+    for i, (key, line) in enumerate(board.data.items()):
+        if key in axes:
+            look = style(i if model is None else model)
+            if model is not None:
+                look["linestyle"] = "-" if key.startswith("train") else "--"
+            xs, ys = [p.x for p in line], [float(p.y) for p in line]
+            axes[key].plot(xs, ys, label=prefix + key, **look)
+            plotted[key] = (xs, ys)
+    return plotted
+
+
+def show_strip(name, unit, live, seed, summary=None):
+    """Show a - b on every stored seed as dots, their mean and 95 % interval, and this run
+    as a diamond (summary: (differences, mean, low, high), or None for this run alone)."""
+    fig, ax = plt.subplots(figsize=(7, 1.9), layout="constrained")
+    ax.axvline(0, color=AXIS_GREY, lw=1)
+    ax.plot([live], [0], "D", color=COLORS[1], ms=9)
+    rows = [f"this run (seed {seed})"]
+    if summary:
+        diffs, mean, low, high = summary
+        ax.plot(diffs, 1 + np.linspace(-0.2, 0.2, len(diffs)), "o", color=COLORS[0], alpha=0.7)
+        ax.errorbar([mean], [2], xerr=[[mean - low], [high - mean]], fmt="s", color=COLORS[0],
+                    capsize=6)
+        rows += [f"{len(diffs)} stored seeds", "mean, 95% interval"]
+    ax.set(yticks=range(len(rows)), yticklabels=rows, ylim=(-0.6, len(rows) - 0.4),
+           xlabel=f"{name} ({unit})")
+    ax.invert_yaxis()
+    show(fig, strip_alt(name, unit, live, seed, summary))

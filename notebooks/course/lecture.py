@@ -1,0 +1,36 @@
+"""What notebook 02 imports from notebook 01: the classes 01's cells build, from those cells.
+
+01 builds MLPScratch on its slides, a piece per cell. ``define`` runs the definitions in
+01's lecture cells (its functions and classes, nothing else) and returns one of them, so
+there is one source for the model, and what 02 trains is what 01 shows.
+"""
+
+import ast
+import json
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parents[1]  # notebooks/
+
+
+def lecture_cells(cells):
+    """A notebook's cells before its "## Exercises" heading."""
+    for cell in cells:
+        if cell["cell_type"] == "markdown" and "".join(cell["source"]).startswith("## Exercises"):
+            return
+        yield cell
+
+
+def definitions(notebook):
+    """The top-level functions and classes of a notebook's lecture cells, as one module."""
+    cells = json.loads((HERE / notebook).read_text(encoding="utf-8"))["cells"]
+    body = [node for cell in lecture_cells(cells) if cell["cell_type"] == "code"
+            for node in ast.parse("".join(cell["source"])).body
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+    return ast.Module(body=body, type_ignores=[])
+
+
+def define(notebook, name, namespace):
+    """Run the definitions of notebook's lecture cells in namespace; return `name`."""
+    namespace = dict(namespace)
+    exec(compile(definitions(notebook), str(HERE / notebook), "exec"), namespace)  # noqa: S102
+    return namespace[name]
