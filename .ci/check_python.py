@@ -6,11 +6,11 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))
-from course import environment as _base  # noqa: E402  (the standard library only)
+from course import environment  # noqa: E402  (the standard library only)
 
 try:
-    _base.check_python()
-except _base.CourseEnvironmentError as err:
+    environment.check_python()
+except environment.CourseEnvironmentError as err:
     sys.exit(
         f"error: {sys.executable}: {err}\n"
         "For example:  make clean && make PYTHON=python3.12 lab\n"

@@ -19,9 +19,9 @@ import sysconfig
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))
-from course import environment as _base  # noqa: E402  (no TensorFlow)
+from course import environment  # noqa: E402  (no TensorFlow)
 
-KERNEL, DISPLAY_NAME = _base.KERNEL, "MLP course"
+KERNEL, DISPLAY_NAME = environment.KERNEL, "MLP course"
 PTH_NAME = "mlp-course-keras2.pth"
 PTH_LINE = "import os; os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')\n"
 
@@ -47,7 +47,7 @@ def install_kernel():
 
 
 def install_d2l():
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", _base.D2L], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", environment.D2L], check=True)
 
 
 if __name__ == "__main__":

@@ -291,3 +291,19 @@ def test_summary_mismatches_compares_with_the_file_itself():
     mean, low, high, n = checks.stored("mlp_accuracy")
     assert checks.summary_mismatches("mlp_accuracy", (mean, low, high, n)) == 0
     assert checks.summary_mismatches("mlp_accuracy", (mean, high, low, n)) == 2
+
+
+def test_each_check_name_is_written_only_in_the_registry():
+    """So renaming a check there renames it in the cells, the README, mutants and tests."""
+    from conftest import ROOT
+
+    sources = [p for p in [*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("notebooks/**/*.py"),
+                           *ROOT.glob("tools/*.py"), *ROOT.glob("tests/*.py")]
+               if p.name != "registry.py"]
+    import nbformat
+
+    text = "\n".join(
+        "\n".join(c.source for c in nbformat.read(p, as_version=4).cells)
+        if p.suffix == ".ipynb" else p.read_text(encoding="utf-8") for p in sources)
+    for key, entry in registry.CHECKS.items():
+        assert entry.name not in text.replace(f'"{key}"', ""), (key, entry.name)

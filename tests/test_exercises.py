@@ -10,7 +10,7 @@ import nbformat
 import pytest
 import solutions
 from conftest import ROOT, SOLVED
-from course import environment as _base
+from course import environment
 from jupyter_client.manager import start_new_kernel
 
 NOTEBOOKS = {p.stem[:2]: p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
@@ -103,7 +103,11 @@ CASES = {
             ("W = model.W1 @ model.W2\nb = model.b1[:10] + model.b2",
              "b1 passes through W2"),
             ("W = model.W1 @ model.W2\nb = model.b1", "`b` has shape (256,)"),
-        ], ["W = model.W1 @ model.W2\nb = model.b1[None, :] @ model.W2 + model.b2"]),
+            ("W = model.W1 @ model.W2\nb = tf.tensordot(model.b1, model.W2, axes=1)",
+             "b2 is still added after the second layer"),
+        ], ["W = model.W1 @ model.W2\nb = model.b1[None, :] @ model.W2 + model.b2",
+            "W = tf.linalg.matmul(model.W1, model.W2)\n"
+            "b = tf.linalg.matvec(model.W2, model.b1, transpose_a=True) + model.b2"]),
         ("still `...`", [
             ('n_params = "784*512+512"', "not a number: remove the quotes"),
             ("n_params = 784 * 512 + 512 * 128 + 128 * 10", "You counted the weights only"),
@@ -112,7 +116,8 @@ CASES = {
             ("n_params = 784 * 512 + 512 + 512 * 128 + 128 + 128 * 10",
              "The output layer has biases too"),
             ("n_params = [784 * 512]", "it should be a number"),
-        ], ["n_params = 468_874"]),
+        ], ["n_params = 468_874",
+            "n_params = sum(a * b + b for a, b in [(784, 512), (512, 128), (128, 10)])"]),
         ("has 0 variables", [
             (mlp2(h2="tf.matmul(H1, self.W2) + self.b2"),
              "no ReLU after the second hidden layer"),
@@ -133,7 +138,8 @@ CASES = {
             (ONE_UNIT.format(p=0.3, acc=0.5, why="'b'"), "measure it with `utils.evaluate"),
             (ONE_UNIT.format(p=30, acc=EVALUATED, why="'b'"), "between 0 and 1"),
             (ONE_UNIT.format(p=0.3, acc=EVALUATED, why="..."), "Now set `why`"),
-        ], [ONE_UNIT.format(p=0.9, acc=EVALUATED, why="'b'")]),
+        ], [ONE_UNIT.format(p=0.9, acc=EVALUATED, why="'b'"),
+            ONE_UNIT.format(p="0.25", acc=f"float({EVALUATED})", why='"b"')]),
     ],
     "02": [
         ("met a `...` still in it", [
@@ -238,7 +244,7 @@ def run(client, code):
 def kernel(request):
     """A course kernel that ran the notebook's lecture cells the exercises build on."""
     notebook = NOTEBOOKS[request.param]
-    manager, client = start_new_kernel(kernel_name=_base.KERNEL, cwd=str(notebook.parent))
+    manager, client = start_new_kernel(kernel_name=environment.KERNEL, cwd=str(notebook.parent))
     try:
         for cell in cells(notebook, "exercise-context"):
             _, errors = run(client, cell.source)

@@ -5,7 +5,7 @@ student's first cell does: d2l before anything else, then the course's data and 
 """
 import pytest
 from conftest import ROOT
-from course import environment as _base
+from course import environment
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import start_new_kernel
 
@@ -40,10 +40,10 @@ def run(client, code):
 def deck_first_run():
     """A freshly started course kernel running DECK_FIRST, as a student would."""
     try:
-        KernelSpecManager().get_kernel_spec(_base.KERNEL)
+        KernelSpecManager().get_kernel_spec(environment.KERNEL)
     except NoSuchKernel:
         pytest.fail("the 'mlp-course' kernel is not registered: run `make install`")
-    manager, client = start_new_kernel(kernel_name=_base.KERNEL, cwd=str(ROOT / "notebooks"))
+    manager, client = start_new_kernel(kernel_name=environment.KERNEL, cwd=str(ROOT / "notebooks"))
     try:
         yield run(client, DECK_FIRST)
     finally:

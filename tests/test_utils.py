@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import utils
 from conftest import ROOT
-from course import data as _base
-from course import environment as _course
+from course import data as course_data
+from course import environment
 
 tf = utils.tf
-NAMES = list(_base.FASHION_MNIST)
-DEBIAN = _base.DEBIAN_DIR  # the real package folder, before any test patches it
+NAMES = list(course_data.FASHION_MNIST)
+DEBIAN = course_data.DEBIAN_DIR  # the real package folder, before any test patches it
 needs_data = pytest.mark.skipif(
     not all((DEBIAN / n).exists() for n in NAMES),
     reason=f"Debian's dataset-fashion-mnist is not installed ({DEBIAN})",
@@ -25,8 +25,8 @@ needs_data = pytest.mark.skipif(
 def empty_home(tmp_path, monkeypatch):
     """A Keras home with no data, no Debian copy, and no network to download from."""
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    monkeypatch.setattr(_base, "DEBIAN_DIR", tmp_path / "no-debian-package")
-    monkeypatch.setattr(_base, "DOWNLOAD_URL", "http://127.0.0.1:9/")  # nothing listens
+    monkeypatch.setattr(course_data, "DEBIAN_DIR", tmp_path / "no-debian-package")
+    monkeypatch.setattr(course_data, "DOWNLOAD_URL", "http://127.0.0.1:9/")  # nothing listens
     return tmp_path
 
 
@@ -37,7 +37,7 @@ def rewrite(path, edit):
 
 
 def copy_into_cache(name):
-    target = _base.data_dir() / name
+    target = course_data.data_dir() / name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes((DEBIAN / name).read_bytes())
     return target
@@ -46,34 +46,34 @@ def copy_into_cache(name):
 @needs_data
 @pytest.mark.parametrize("name", NAMES)
 def test_debian_files_pass_verification(name):
-    _base.verify_file(DEBIAN / name)
+    course_data.verify_file(DEBIAN / name)
 
 
 @needs_data
 def test_prepare_copies_debian_files_into_keras_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    folder = _base.prepare_fashion_mnist(quiet=True)
+    folder = course_data.prepare_fashion_mnist(quiet=True)
     assert folder == tmp_path / "datasets" / "fashion-mnist"
     assert sorted(p.name for p in folder.iterdir()) == sorted(NAMES)
 
 
 def test_missing_data_offline_names_both_remedies(empty_home):
-    with pytest.raises(_base.DataError) as err:
-        _base.prepare_fashion_mnist(quiet=True)
+    with pytest.raises(course_data.DataError) as err:
+        course_data.prepare_fashion_mnist(quiet=True)
     message = str(err.value)
     assert "apt-get install dataset-fashion-mnist" in message
     assert "connect to the internet once" in message
-    assert not list(_base.data_dir().iterdir())  # no half-downloaded file left behind
+    assert not list(course_data.data_dir().iterdir())  # no half-downloaded file left behind
 
 
 @needs_data
 def test_truncated_file_is_reported_by_name_and_kept(empty_home):
     for name in NAMES:
         copy_into_cache(name)
-    target = _base.data_dir() / "train-labels-idx1-ubyte.gz"
+    target = course_data.data_dir() / "train-labels-idx1-ubyte.gz"
     target.write_bytes(target.read_bytes()[:1000])
-    with pytest.raises(_base.DataError, match="train-labels-idx1-ubyte.gz is damaged"):
-        _base.prepare_fashion_mnist(quiet=True)
+    with pytest.raises(course_data.DataError, match="train-labels-idx1-ubyte.gz is damaged"):
+        course_data.prepare_fashion_mnist(quiet=True)
     assert target.stat().st_size == 1000  # left in place for the user
 
 
@@ -81,33 +81,33 @@ def test_truncated_file_is_reported_by_name_and_kept(empty_home):
 def test_changed_pixel_fails_the_checksum(empty_home):
     target = copy_into_cache("t10k-images-idx3-ubyte.gz")
     rewrite(target, lambda raw: raw[:-1] + bytes([(raw[-1] + 1) % 256]))
-    with pytest.raises(_base.DataError, match="do not match the published sha256"):
-        _base.verify_file(target)
+    with pytest.raises(course_data.DataError, match="do not match the published sha256"):
+        course_data.verify_file(target)
 
 
 @needs_data
 def test_label_outside_0_to_9_is_rejected(empty_home):
     target = copy_into_cache("t10k-labels-idx1-ubyte.gz")
     rewrite(target, lambda raw: raw[:-1] + bytes([42]))
-    with pytest.raises(_base.DataError, match="labels outside 0-9"):
-        _base.verify_file(target)
+    with pytest.raises(course_data.DataError, match="labels outside 0-9"):
+        course_data.verify_file(target)
 
 
 @needs_data
 def test_wrong_image_count_is_rejected(empty_home):
     target = copy_into_cache("t10k-images-idx3-ubyte.gz")
     rewrite(target, lambda raw: raw[:16 + 784 * 500])
-    with pytest.raises(_base.DataError, match="header/size"):
-        _base.verify_file(target)
+    with pytest.raises(course_data.DataError, match="header/size"):
+        course_data.verify_file(target)
 
 
 @needs_data
 def test_damaged_cache_file_is_not_replaced_by_debian_copy(empty_home, monkeypatch):
-    monkeypatch.setattr(_base, "DEBIAN_DIR", DEBIAN)
+    monkeypatch.setattr(course_data, "DEBIAN_DIR", DEBIAN)
     target = copy_into_cache("train-labels-idx1-ubyte.gz")
     target.write_bytes(b"not gzip at all")
-    with pytest.raises(_base.DataError):
-        _base.prepare_fashion_mnist(quiet=True)
+    with pytest.raises(course_data.DataError):
+        course_data.prepare_fashion_mnist(quiet=True)
     assert target.read_bytes() == b"not gzip at all"
 
 
@@ -125,13 +125,13 @@ def test_make_data_exits_with_one_line_error_on_a_damaged_file(tmp_path):
 
 @pytest.mark.parametrize("version", [(3, 9), (3, 14)])
 def test_unsupported_python_is_refused_with_the_fix(version):
-    with pytest.raises(_course.CourseEnvironmentError, match="supports Python 3.10-3.13"):
-        _course.check_python(version)
+    with pytest.raises(environment.CourseEnvironmentError, match="supports Python 3.10-3.13"):
+        environment.check_python(version)
 
 
 @pytest.mark.parametrize("version", [(3, 10), (3, 13)])
 def test_supported_python_passes(version):
-    _course.check_python(version)
+    environment.check_python(version)
 
 
 def test_keras_3_already_loaded_is_refused_with_restart_advice():
@@ -176,7 +176,7 @@ def test_runtime_report_names_device_and_versions():
 
 @pytest.fixture(scope="module")
 def data():
-    _base.prepare_fashion_mnist(quiet=True)
+    course_data.prepare_fashion_mnist(quiet=True)
     return utils.FashionMNIST(batch_size=256)
 
 
@@ -234,19 +234,19 @@ def test_course_seed_environment_variable_picks_the_seed():
 
 
 def test_nothing_is_installed_when_d2l_and_tf_keras_are_present(monkeypatch):
-    monkeypatch.setattr(_course.subprocess, "run", lambda *a, **k: pytest.fail("pip was run"))
-    assert _course.install_missing(tf.__version__) == []
+    monkeypatch.setattr(environment.subprocess, "run", lambda *a, **k: pytest.fail("pip was run"))
+    assert environment.install_missing(tf.__version__) == []
 
 
 def test_failed_install_says_what_was_missing_and_what_to_do(monkeypatch):
-    real_find_spec = _course.importlib.util.find_spec
-    monkeypatch.setattr(_course.importlib.util, "find_spec",
+    real_find_spec = environment.importlib.util.find_spec
+    monkeypatch.setattr(environment.importlib.util, "find_spec",
                         lambda name: None if name == "d2l" else real_find_spec(name))
-    monkeypatch.setattr(_course, "D2L", "d2l==999.0")  # a release no index has
+    monkeypatch.setattr(environment, "D2L", "d2l==999.0")  # a release no index has
     monkeypatch.setenv("PIP_NO_INDEX", "1")  # a real pip run, offline
     monkeypatch.setenv("PIP_FIND_LINKS", "")
-    with pytest.raises(_course.CourseEnvironmentError) as err:
-        _course.install_missing(tf.__version__)
+    with pytest.raises(environment.CourseEnvironmentError) as err:
+        environment.install_missing(tf.__version__)
     assert "Could not install d2l==999.0" in str(err.value)
     assert "make install" in str(err.value)
 

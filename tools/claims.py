@@ -71,7 +71,7 @@ PRINTED = [
     ("02", "the largest logit difference", r"^max \|logit difference\| over 10,000 images",
      ["forward_vs_keras"]),
     ("02", "the images predicted alike", r"^same prediction for [\d,]+ of 10,000 images",
-     ["forward_vs_keras", "test_data"]),
+     ["forward_vs_keras"]),
     ("02", "the gradients' largest difference, and the kinks",
      r"^235 steps: gradients differ by at most", ["gradients_vs_keras", "relu_kinks"]),
     ("02", "the speed table", r"^median of 3 runs of 20 steps|^(eager|tf\.function|Keras fit)",

@@ -65,15 +65,15 @@ CHECKS = {
                         "a ReLU left out: a linear model", low=ROUNDOFF_LIMIT),
     "evaluate": Check("evaluate vs one-batch accuracy, images", "utils.evaluate miscounting",
                       high=5),  # a near-tie may round the other way in another batch
-    "mlp_accuracy": Check("MLP test accuracy", "training that does not train (data, labels, "
-                          "loss)", spread=True),
+    "mlp_accuracy": Check("MLP test accuracy after 10 epochs",
+                          "training that does not train (data, labels, loss)", spread=True),
     "mlp_vs_softmax": Check("MLP minus softmax, points",
                             "an MLP no better than softmax regression", spread=True),
     "printed_table": Check("numbers in the comparison table unlike the measured ones",
                            "a table that prints another number than it measured", high=0),
     # 02-mlp-concise
-    "concise_accuracy": Check("concise test accuracy", "the concise model not training",
-                              spread=True),
+    "concise_accuracy": Check("concise test accuracy after 10 epochs",
+                              "the concise model not training", spread=True),
     "forward_vs_keras": Check("scratch vs Keras logits, u",
                               "the scratch forward pass differing from Keras's",
                               high=ROUNDOFF_LIMIT),
@@ -88,7 +88,7 @@ CHECKS = {
                          "a speed table that prints other numbers than it timed", high=0),
     "baseline_accuracy": Check("1-epoch baseline test accuracy",
                                "the open questions' baseline not training", spread=True),
-    "overfit_gap": Check("training minus test accuracy, points",
+    "overfit_gap": Check("overfitting: training minus test accuracy, points",
                          "evaluate mixing up training and test images", spread=True),
     "stored_summary": Check("stored-seed summary unlike spread.json",
                             "a slide summarising the stored seeds wrongly", high=0),

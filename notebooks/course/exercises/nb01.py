@@ -75,8 +75,13 @@ def _collapse(W, b, model):
         raise NotYet("`W` maps images to logits differently from the two layers: follow an "
                      "image x through x W1, then through W2.")
     if checks.roundoff_units(two_layers, one_map) > checks.ROUNDOFF_LIMIT:
-        off = "b2 only: b1 still goes through W2" if np.allclose(b, b2) else (
-            "b1 passes through W2 as everything else in the first layer does")
+        if np.allclose(b, b2):
+            off = "it is b2 only: b1 still goes through W2"
+        elif np.allclose(b, b1 @ W2):
+            off = "it is b1 W2 only: b2 is still added after the second layer"
+        else:
+            off = "b1 passes through W2 as everything else in the first layer does, then b2"
+            off += " is added"
         raise NotYet(f"`W` is right; `b` is not ({off}).")
     relu_gap = checks.affine_gap(model, tf.constant(X[:64], tf.float32))
     return (f"The two layers without a ReLU are one affine map, X W + b, to round-off "
