@@ -7,6 +7,7 @@ there is one source for the model, and what 02 trains is what 01 shows.
 
 import ast
 import json
+import linecache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parents[1]  # notebooks/
@@ -30,7 +31,13 @@ def definitions(notebook):
 
 
 def define(notebook, name, namespace):
-    """Run the definitions of notebook's lecture cells in namespace; return `name`."""
+    """Run the definitions of notebook's lecture cells in namespace; return `name`.
+
+    Their source is registered under a name of its own, as IPython does for a cell, so
+    that inspect (and so tf.function's AutoGraph) can read it."""
+    source = ast.unparse(definitions(notebook)) + "\n"
+    filename = f"<{notebook}: lecture definitions>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace = dict(namespace)
-    exec(compile(definitions(notebook), str(HERE / notebook), "exec"), namespace)  # noqa: S102
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102
     return namespace[name]
