@@ -47,7 +47,8 @@ def install_kernel():
 
 
 def install_d2l():
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", environment.D2L], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", environment.D2L],
+                   check=True)
 
 
 if __name__ == "__main__":
