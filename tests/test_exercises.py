@@ -118,7 +118,7 @@ CASES = {
             ("n_params = [784 * 512]", "it should be a number"),
         ], ["n_params = 468_874",
             "n_params = sum(a * b + b for a, b in [(784, 512), (512, 128), (128, 10)])"]),
-        ("has 0 variables", [
+        ("has 0 trainable variables", [
             (mlp2(h2="tf.matmul(H1, self.W2) + self.b2"),
              "no ReLU after the second hidden layer"),
             (mlp2(sigma="1.0"), "standard deviation"),

@@ -116,7 +116,8 @@ def test_make_data_exits_with_one_line_error_on_a_damaged_file(tmp_path):
     folder.mkdir(parents=True)
     (folder / NAMES[0]).write_bytes(b"not gzip at all")
     done = subprocess.run([sys.executable, "-m", "course.data"],
-                          env={**os.environ, "KERAS_HOME": str(tmp_path)},
+                          env={**os.environ, "KERAS_HOME": str(tmp_path),
+                               "PYTHONPATH": str(ROOT / "notebooks")},
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert done.stderr.startswith(f"error: Fashion-MNIST file {folder / NAMES[0]} is damaged")
@@ -340,7 +341,7 @@ def test_importing_the_course_changes_nothing_in_d2l():
         [sys.executable, "-c", "from d2l import tensorflow as d2l; "
          "before = d2l.ProgressBoard.__init__.__defaults__; "
          "import matplotlib_inline.backend_inline as b; formats = set(b.InlineBackend"
-         ".instance().figure_formats); import utils, checks; "
+         ".instance().figure_formats); import utils; from course import checks, exercises; "
          "print(before == d2l.ProgressBoard.__init__.__defaults__, "
          "formats == set(b.InlineBackend.instance().figure_formats))"],
         cwd=ROOT / "notebooks", capture_output=True, text=True, timeout=120)
