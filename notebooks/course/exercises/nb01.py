@@ -172,6 +172,8 @@ def _deeper(model_class):
                          "sigma = 0.01: multiply the normal draws by sigma, as MLPScratch does.")
         if tf.reduce_any(b != 0):
             raise NotYet(f"Layer {i}'s bias should start at zero, as in MLPScratch.")
+    for i, (_, b) in enumerate(layers):  # nonzero biases, so that a missing one shows
+        b.assign(tf.random.stateless_normal(b.shape, seed=(i, 7)))
     X = tf.random.stateless_normal((8, 28, 28, 1), seed=(1, 2))
     got = model(X)
     (W1, b1), (W2, b2), (W3, b3) = layers
