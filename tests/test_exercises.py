@@ -69,15 +69,28 @@ SETUP = {
           "utils.set_seed()\n"
           "trained_1 = MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=1, lr=0.1)\n"
           "utils.Trainer(max_epochs=2).fit(trained_1, data)",
-    # real runs, once: a sweep on 2 seeds, and both learning rates on 3 seeds
-    "02": "sweep_real = {w: [try_mlp(hiddens=(w,), seed=s) for s in [0, 1]] "
+    # real runs: a sweep on 2 seeds, and both learning rates on 3 seeds. Each distinct run
+    # happens once: try_mlp remembers its results, since a check re-runs one of the
+    # answer's runs and on one machine a seed repeats exactly (the solved notebook, under
+    # nbval, shows that with real re-runs). lr=0.1 is the 256-unit baseline: 10 runs, not 27.
+    "02": "import inspect\n"
+          "_try_mlp, _runs = try_mlp, {}\n"
+          "def try_mlp(*args, **kwargs):\n"
+          "    call = inspect.signature(_try_mlp).bind(*args, **kwargs)\n"
+          "    call.apply_defaults()\n"
+          "    key = repr(sorted(call.arguments.items()))\n"
+          "    if key not in _runs:\n"
+          "        _runs[key] = _try_mlp(*args, **kwargs)\n"
+          "    return _runs[key]\n"
+          "sweep_real = {w: [try_mlp(hiddens=(w,), seed=s) for s in [0, 1]] "
           "for w in [16, 64, 256]}\n"
           "m_, lo_, hi_, p_ = checks.interval([100 * (a - b) for a, b in "
           "zip(sweep_real[16], sweep_real[256])])\n"
           "sweep_right = checks.stats.direction(m_, p_)\n"
           "sweep_wrong = 'higher' if sweep_right != 'higher' else 'lower'\n"
           "at_03 = [try_mlp(lr=0.3, seed=s) for s in [0, 1, 2]]\n"
-          "at_01 = [try_mlp(lr=0.1, seed=s) for s in [0, 1, 2]]\n",
+          "at_01 = [try_mlp(lr=0.1, seed=s) for s in [0, 1, 2]]\n"
+          "assert len(_runs) == 10, sorted(_runs)\n",
 }
 
 # Per notebook, per exercise in order: the skeleton's hint, then (wrong answer, its hint)
