@@ -19,10 +19,20 @@ SOLVED = ROOT / "build" / "solved"
 # solution must pass its check in CI. The copies are written here, at import, because
 # pytest decides what to collect right after loading this file. xdist's workers import it
 # too, later, while the controller's copies are in use: only the controller writes them.
+# Each runs in full in one of the two kernels a student may pick: 01 in the course kernel
+# the notebooks name, 02 in the environment's plain `python3` kernel (JupyterLab's default,
+# with Keras 2 from the setup cell and the .pth file alone), so no notebook runs twice.
+PLAIN_KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+IN_PLAIN_KERNEL = ["02-mlp-concise.ipynb"]
 if "PYTEST_XDIST_WORKER" not in os.environ:
+    import nbformat
     import solutions
 
     solutions.write(SOLVED, solutions.solved)
+    for name in IN_PLAIN_KERNEL:
+        nb = nbformat.read(SOLVED / name, as_version=4)
+        nb.metadata.kernelspec = PLAIN_KERNEL
+        nbformat.write(nb, SOLVED / name)
 
 
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))  # Debian's
