@@ -285,11 +285,20 @@ def compare(a, b, family=None, scale=100, unit="points", claim=None):
 # -- 5. Speed ------------------------------------------------------------------------------
 def time_steps(ways, new_model, batches, repeats=3):
     """How fast each way trains a model on the same batches, in ms per step: the median and
-    range of `repeats` timed passes over batches, after one untimed warm-up batch (the
-    tracing), scaled to an epoch of 235 steps. way(model) returns a function that trains
+    range of `repeats` timed passes over batches (held in memory), after one untimed warm-up
+    batch (the tracing), scaled to an epoch of 235 steps. way(model) returns a function that trains
     model on batches; each way trains its own fresh model."""
     import pandas as pd
 
+    # The batches are read once, then held in memory, and tf.data's graph rewrites are off
+    # (nothing to optimise in memory): starting the loader (its shuffle, the rewrites) costs
+    # about as much as 20 compiled steps here; an epoch pays it once, a 20-step pass would
+    # pay it on every pass, and most for the one-graph loop, which starts it inside.
+    plain = tf.data.Options()
+    plain.experimental_optimization.apply_default_optimizations = False
+    batches = batches.cache().with_options(plain)
+    for _ in batches:  # fills the cache
+        pass
     rows = {}
     for name, way in ways.items():
         model = new_model()
