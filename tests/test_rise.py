@@ -77,6 +77,7 @@ def rise_walk(request, browser, jupyter_lab):
     fragments): each slide measured once (METRICS), audited by axe-core, its Tab stops."""
     if not CHROMIUM.exists():
         pytest.skip("chromium is not installed (apt-get install chromium)")
+    playwright = pytest.importorskip("playwright.sync_api")
     notebook, (base, token) = request.param, jupyter_lab
     page = open_offline(browser, f"{base}/lab/tree/{notebook.name}?reset&token={token}")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
@@ -95,9 +96,11 @@ def rise_walk(request, browser, jupyter_lab):
     present = ("(() => { const s = Array.from(document.querySelectorAll("
                "'.reveal .slides section.present')).pop();"
                " return s.dataset.measured ??= String(Math.random()); })()")
+    # where the walk is: the slide, and how many fragments are shown
+    state = (f"() => {present} + ':' + "
+             "document.querySelectorAll('.reveal .fragment.visible').length")
     seen = []
     for _ in range(slide_count(notebook) + count_cells(notebook, "fragment") + 3):
-        time.sleep(0.4)  # RISE renders the slide, then MathJax typesets it
         key = rise.evaluate(present)
         if key not in seen:
             seen.append(key)
@@ -107,8 +110,14 @@ def rise_walk(request, browser, jupyter_lab):
                 equations += 1
                 if equations == 1:
                     rise.screenshot(path=SHOTS / f"{notebook.stem}-rise-equation.png")
+        before = rise.evaluate(state)
         rise.evaluate("document.activeElement && document.activeElement.blur()")
         rise.keyboard.press("PageDown")  # reveal.js: next slide or fragment
+        try:  # until RISE has moved on (serious() then waits out its transitions)
+            rise.wait_for_function(f"before => ({state})() !== before", arg=before,
+                                   timeout=5_000)
+        except playwright.TimeoutError:  # the last slide and fragment: PageDown moves no further
+            break
     page.context.close()
     return notebook, walk, equations
 
