@@ -73,7 +73,9 @@ def at_relu_kink(model, X):
     """True if a hidden unit of the scratch model is exactly at ReLU's kink on a batch: a
     pre-activation of exactly 0. There tf.math.maximum(x, 0) passes the gradient (slope 1)
     and Keras's relu does not (slope 0), two valid subgradients: the gradients of the two
-    versions then differ by far more than round-off, for a reason that is no bug."""
+    versions then differ by far more than round-off, for a reason that is no bug. 02 asks
+    only on a step whose gradients differ beyond round-off: such a step is excused, and
+    counted (registry: relu_kinks), only if this holds."""
     H = tf.matmul(tf.reshape(X, (-1, model.num_inputs)), model.W1) + model.b1
     return bool(tf.reduce_any(H == 0))
 
