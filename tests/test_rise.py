@@ -22,7 +22,6 @@ from test_slides import (
     count_figures,
     ids,
     load_axe,
-    needs_chromium,
     open_offline,
     serious,
     slide_count,
@@ -71,18 +70,47 @@ def test_jupyter_lab_requires_the_token(jupyter_lab):
     assert refused.value.code == 403
 
 
-@pytest.fixture(scope="module", params=NOTEBOOKS, ids=ids)
-def rise_walk(request, browser, jupyter_lab):
-    """The RISE slideshow of a notebook in JupyterLab, walked with the keyboard (slides and
-    fragments): each slide measured once (METRICS), audited by axe-core, its Tab stops."""
+# Nothing ahead: reveal.js enables its right and down controls while a slide or a fragment
+# follows (its fragments count too), so none enabled means the end of the slideshow.
+AT_END = ("document.querySelector('.reveal .controls') !== null && document.querySelector("
+          "'.reveal .controls .navigate-right.enabled, .reveal .controls .navigate-down.enabled')"
+          " === null")
+
+
+@pytest.fixture(scope="module")
+def lab(browser, jupyter_lab):
+    """JupyterLab's page, loaded once (its code is most of the wait): the RISE walks and the
+    folded solution open their notebooks in it."""
     if not CHROMIUM.exists():
         pytest.skip("chromium is not installed (apt-get install chromium)")
+    base, token = jupyter_lab
+    page = open_offline(browser, f"{base}/lab?reset&token={token}")
+    page.wait_for_function("window.jupyterapp !== undefined", timeout=60_000)
+    page.evaluate("async () => { await window.jupyterapp.started; "
+                  "await window.jupyterapp.restored; }")
+    yield page
+    page.context.close()
+
+
+def open_notebook(lab, notebook):
+    """The notebook alone in JupyterLab (every other tab closed), its cells shown."""
+    lab.evaluate("""async (path) => {
+        const app = window.jupyterapp;
+        await app.commands.execute('application:close-all');
+        const widget = await app.commands.execute('docmanager:open', {path});
+        await widget.context.ready; }""", notebook.name)
+    lab.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+
+
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=ids)
+def rise_walk(request, lab):
+    """The RISE slideshow of a notebook in JupyterLab, walked with the keyboard (slides and
+    fragments): each slide measured once (METRICS), audited by axe-core, its Tab stops."""
     playwright = pytest.importorskip("playwright.sync_api")
-    notebook, (base, token) = request.param, jupyter_lab
-    page = open_offline(browser, f"{base}/lab/tree/{notebook.name}?reset&token={token}")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    with page.context.expect_page(timeout=30_000) as opened:
-        page.evaluate("window.jupyterapp.commands.execute('RISE:slideshow')")
+    notebook = request.param
+    open_notebook(lab, notebook)
+    with lab.context.expect_page(timeout=30_000) as opened:
+        lab.evaluate("window.jupyterapp.commands.execute('RISE:slideshow')")
     rise = opened.value
     rise.wait_for_selector(".reveal .slides section.present", timeout=60_000)
     title = nbformat.read(notebook, as_version=4).metadata["title"]
@@ -110,15 +138,17 @@ def rise_walk(request, browser, jupyter_lab):
                 equations += 1
                 if equations == 1:
                     rise.screenshot(path=SHOTS / f"{notebook.stem}-rise-equation.png")
+        if rise.evaluate(AT_END):  # the last slide, its fragments shown: the walk is done
+            break
         before = rise.evaluate(state)
         rise.evaluate("document.activeElement && document.activeElement.blur()")
         rise.keyboard.press("PageDown")  # reveal.js: next slide or fragment
         try:  # until RISE has moved on (serious() then waits out its transitions)
             rise.wait_for_function(f"before => ({state})() !== before", arg=before,
                                    timeout=5_000)
-        except playwright.TimeoutError:  # the last slide and fragment: PageDown moves no further
-            break
-    page.context.close()
+        except playwright.TimeoutError:  # PageDown moved nothing, and the loop ends: RISE's
+            break                           # controls said there was more (the test fails)
+    rise.close()
     return notebook, walk, equations
 
 
@@ -152,15 +182,12 @@ def test_every_rise_slide_passes_axe_wcag_21_aa(rise_walk):
     assert not found, axe_report(found)
 
 
-@needs_chromium
-def test_exercise_solution_is_folded_in_jupyterlab_until_opened(browser, jupyter_lab):
-    base, token = jupyter_lab
-    notebook = NOTEBOOKS[0]
+def test_exercise_solution_is_folded_in_jupyterlab_until_opened(lab):
+    notebook, page = NOTEBOOKS[0], lab
     nb = nbformat.read(notebook, as_version=4)
     index = next(i for i, c in enumerate(nb.cells) if "solution" in c.metadata.get("tags", []))
-    page = open_offline(browser, f"{base}/lab/tree/{notebook.name}?reset&token={token}")
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    open_notebook(page, notebook)
     page.evaluate("""async (i) => { const nb = window.jupyterapp.shell.currentWidget.content;
                       nb.activeCellIndex = i; await nb.scrollToItem(i - 2, 'start'); }""",
                   index)
@@ -179,5 +206,4 @@ def test_exercise_solution_is_folded_in_jupyterlab_until_opened(browser, jupyter
     code.wait_for(state="visible", timeout=10_000)
     assert "tf.where" in code.inner_text()
     page.screenshot(path=SHOTS / "exercise-solution-open.png")
-    page.context.close()
 
