@@ -120,12 +120,17 @@ def _pairs(images, labels):
 
 
 def _loader_pairs(loader):
-    """What one pass of a loader yields, as pixel bytes 0-255 and labels."""
-    X, y = zip(*[(X.numpy(), y.numpy()) for X, y in loader])
-    X = np.concatenate(X) * 255
-    if not np.allclose(X, np.round(X), atol=1e-3) or X.min() < 0 or X.max() > 255:
-        return None  # not the file's pixels / 255
-    return _pairs(np.round(X), np.concatenate(y))
+    """What one pass of a loader yields, as pixel bytes 0-255 and labels (None: its images
+    are not the file's pixels / 255). Batch by batch, in float32: an epoch in about 0.3 s."""
+    rows = [np.zeros((0, 785), np.uint8)]
+    for X, y in loader:
+        X = X.numpy().reshape(len(y), -1) * np.float32(255)
+        pixels = np.rint(X)
+        if np.any(np.abs(X - pixels) > 1e-3 + 1e-5 * np.abs(pixels)) or \
+                X.min(initial=0) < 0 or X.max(initial=0) > 255:
+            return None  # as np.allclose(X, np.round(X), atol=1e-3) would say
+        rows.append(_pairs(pixels, y.numpy()))
+    return np.concatenate(rows)
 
 
 def data_mismatches(loader, train):
@@ -140,6 +145,9 @@ def data_mismatches(loader, train):
         if len(seen) != len(expected):
             return abs(len(seen) - len(expected)) + min(len(seen), len(expected))
         return int(np.sum(np.any(seen != expected, axis=1)))
+    as_rows = lambda pairs: np.sort(pairs.view(np.dtype((np.void, 785))).ravel())
+    if len(seen) == len(expected) and np.array_equal(as_rows(seen), as_rows(expected)):
+        return 0  # the same pairs, each as often: the count below would be 0
     a = collections.Counter(map(bytes, seen))
     b = collections.Counter(map(bytes, expected))
     return sum(((a - b) + (b - a)).values())
