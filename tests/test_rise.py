@@ -93,13 +93,21 @@ def lab(browser, jupyter_lab):
 
 
 def open_notebook(lab, notebook):
-    """The notebook alone in JupyterLab (every other tab closed), its cells shown."""
-    lab.evaluate("""async (path) => {
+    """The notebook open, in front and alone in JupyterLab (other notebooks closed after
+    it opens, so the main area never empties and gets a Launcher), its cells shown:
+    a selector for its panel."""
+    panel = lab.evaluate("""async (path) => {
         const app = window.jupyterapp;
-        await app.commands.execute('application:close-all');
         const widget = await app.commands.execute('docmanager:open', {path});
-        await widget.context.ready; }""", notebook.name)
-    lab.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        await widget.context.ready;
+        for (const other of Array.from(app.shell.widgets('main')))
+          if (other !== widget && other.context) other.close();
+        app.shell.activateById(widget.id);
+        await widget.revealed;
+        return widget.id; }""", notebook.name)
+    selector = f'[id="{panel}"]'
+    lab.wait_for_selector(f"{selector} .jp-Notebook .jp-Cell", timeout=60_000)
+    return selector
 
 
 @pytest.fixture(scope="module", params=NOTEBOOKS, ids=ids)
@@ -187,11 +195,11 @@ def test_exercise_solution_is_folded_in_jupyterlab_until_opened(lab):
     nb = nbformat.read(notebook, as_version=4)
     index = next(i for i, c in enumerate(nb.cells) if "solution" in c.metadata.get("tags", []))
     page.set_viewport_size({"width": 1280, "height": 900})
-    open_notebook(page, notebook)
+    panel = open_notebook(page, notebook)
     page.evaluate("""async (i) => { const nb = window.jupyterapp.shell.currentWidget.content;
                       nb.activeCellIndex = i; await nb.scrollToItem(i - 2, 'start'); }""",
                   index)
-    details = page.locator(".jp-MarkdownCell details").first
+    details = page.locator(f"{panel} .jp-MarkdownCell details").first
     details.wait_for(timeout=30_000)
     page.evaluate("""(el) => el.closest('.jp-Cell').previousElementSibling
                                 .previousElementSibling.scrollIntoView()""",
