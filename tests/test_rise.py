@@ -190,16 +190,18 @@ def test_every_rise_slide_passes_axe_wcag_21_aa(rise_walk):
     assert not found, axe_report(found)
 
 
-def test_exercise_solution_is_folded_in_jupyterlab_until_opened(lab):
-    notebook, page = NOTEBOOKS[0], lab
+def test_exercise_solution_is_folded_in_jupyterlab_until_opened(browser, jupyter_lab):
+    (base, token), notebook = jupyter_lab, NOTEBOOKS[0]
     nb = nbformat.read(notebook, as_version=4)
     index = next(i for i, c in enumerate(nb.cells) if "solution" in c.metadata.get("tags", []))
+    # a page of its own, at the notebook's address, as a student opens it
+    page = open_offline(browser, f"{base}/lab/tree/{notebook.name}?reset&token={token}")
     page.set_viewport_size({"width": 1280, "height": 900})
-    panel = open_notebook(page, notebook)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
     page.evaluate("""async (i) => { const nb = window.jupyterapp.shell.currentWidget.content;
                       nb.activeCellIndex = i; await nb.scrollToItem(i - 2, 'start'); }""",
                   index)
-    details = page.locator(f"{panel} .jp-MarkdownCell details").first
+    details = page.locator(".jp-MarkdownCell details").first
     details.wait_for(timeout=30_000)
     page.evaluate("""(el) => el.closest('.jp-Cell').previousElementSibling
                                 .previousElementSibling.scrollIntoView()""",
@@ -214,4 +216,5 @@ def test_exercise_solution_is_folded_in_jupyterlab_until_opened(lab):
     code.wait_for(state="visible", timeout=10_000)
     assert "tf.where" in code.inner_text()
     page.screenshot(path=SHOTS / "exercise-solution-open.png")
+    page.context.close()
 
