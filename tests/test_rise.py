@@ -22,6 +22,7 @@ from test_slides import (
     count_figures,
     ids,
     load_axe,
+    needs_chromium,
     open_offline,
     serious,
     slide_count,
@@ -79,8 +80,7 @@ AT_END = ("document.querySelector('.reveal .controls') !== null && document.quer
 
 @pytest.fixture(scope="module")
 def lab(browser, jupyter_lab):
-    """JupyterLab's page, loaded once (its code is most of the wait): the RISE walks and the
-    folded solution open their notebooks in it."""
+    """JupyterLab's page, loaded once: both RISE walks open their notebooks in it."""
     if not CHROMIUM.exists():
         pytest.skip("chromium is not installed (apt-get install chromium)")
     base, token = jupyter_lab
@@ -93,9 +93,8 @@ def lab(browser, jupyter_lab):
 
 
 def open_notebook(lab, notebook):
-    """The notebook open, in front and alone in JupyterLab (other notebooks closed after
-    it opens, so the main area never empties and gets a Launcher), its cells shown:
-    a selector for its panel."""
+    """The notebook open and in front in JupyterLab, its cells shown; other notebooks are
+    closed after it opens (so the main area never empties and gets a Launcher)."""
     panel = lab.evaluate("""async (path) => {
         const app = window.jupyterapp;
         const widget = await app.commands.execute('docmanager:open', {path});
@@ -105,9 +104,7 @@ def open_notebook(lab, notebook):
         app.shell.activateById(widget.id);
         await widget.revealed;
         return widget.id; }""", notebook.name)
-    selector = f'[id="{panel}"]'
-    lab.wait_for_selector(f"{selector} .jp-Notebook .jp-Cell", timeout=60_000)
-    return selector
+    lab.wait_for_selector(f'[id="{panel}"] .jp-Notebook .jp-Cell', timeout=60_000)
 
 
 @pytest.fixture(scope="module", params=NOTEBOOKS, ids=ids)
@@ -190,6 +187,7 @@ def test_every_rise_slide_passes_axe_wcag_21_aa(rise_walk):
     assert not found, axe_report(found)
 
 
+@needs_chromium
 def test_exercise_solution_is_folded_in_jupyterlab_until_opened(browser, jupyter_lab):
     (base, token), notebook = jupyter_lab, NOTEBOOKS[0]
     nb = nbformat.read(notebook, as_version=4)
