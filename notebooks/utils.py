@@ -34,7 +34,9 @@ class FashionMNIST(d2l.FashionMNIST):
         data = data.map(lambda i: (tf.cast(tf.gather(X, i), tf.float32) / 255, tf.gather(y, i)))
         if tuple(self.resize) != (28, 28):
             data = data.map(lambda X, y: (tf.image.resize(X, self.resize), y))
-        return data.prefetch(tf.data.AUTOTUNE)
+        options = tf.data.Options()  # tf.data's tuner thread: slower on 2 cores, and a loader
+        options.autotune.enabled = False  # left before its end stalls (Keras fit, next(iter))
+        return data.prefetch(2).with_options(options)
 
     def visualize(self, batch, nrows=1, ncols=8, labels=()):
         """d2l's visualize, shown with a text alternative that names each image's class."""
