@@ -4,7 +4,8 @@ Measured in this one run, each figure the median of --repeat runs (default 3):
 - each notebook end to end, executed in the course kernel, lectures and solved copies;
 - each training cell (a `Trainer(max_epochs=N)` fit) against the reference: a compiled
   Keras `fit` of the same MLP on in-memory batches (compile + fit, the fastest way
-  TensorFlow offers), scaled to N epochs;
+  TensorFlow offers, with tf.data's autotuning off as in the course's loader), scaled to
+  N epochs;
 - the slowest other cells, the setup cells, and TensorFlow's own import (timed in the
   reference's fresh process), which the setup cells pay first;
 - with --suite, the wall time of `make test`'s pytest run (once: it takes minutes).
@@ -47,6 +48,9 @@ imported = time.perf_counter() - start
 (X, y), _ = tf.keras.datasets.fashion_mnist.load_data()
 data = tf.data.Dataset.from_tensor_slices((X[..., None] / 255, y)).shuffle(60000, seed=0)
 data = data.batch(256).map(lambda X, y: (tf.cast(X, tf.float32), y)).cache()
+options = tf.data.Options()  # as the course's loader: no tuner thread, no stall at fit's end
+options.autotune.enabled = False
+data = data.with_options(options)
 net = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(256, "relu"),
                            tf.keras.layers.Dense(10)])
 net.compile(tf.keras.optimizers.SGD(0.1),
