@@ -172,9 +172,9 @@ def test_rise_slideshow_starts_in_jupyterlab(rise_walk):
 # "Accessibility", lists them): the rule, where it is, and why it is JupyterLab's. The audit
 # covers the slideshow (.reveal); the page around it is jupyterlab-rise's (it has no lang).
 JUPYTERLAB_OWN = {
-    ("aria-required-children", ".jp-WindowedPanel-viewport"):
+    ("aria-required-children", "jp-WindowedPanel-viewport"):
         "JupyterLab's windowed notebook list has role=list without listitem children",
-    ("aria-input-field-name", ".cm-content"):
+    ("aria-input-field-name", "cm-content"):
         "CodeMirror's editor (role=textbox) has no label in JupyterLab",
 }
 

@@ -151,18 +151,48 @@ def load_axe(page):
 
 def serious(page, within="html"):
     """axe-core's serious and critical violations of WCAG 2.1 A/AA on what is shown now,
-    in the element `within` selects (the whole page by default). It waits for running
-    transitions to end first: a fragment still fading in has a blended, lower contrast."""
+    in the element `within` selects (the whole page by default), and any text whose
+    contrast it could not determine: "rule: where <element>" each. It waits for running
+    transitions to end first: a fragment still fading in has a blended, lower contrast.
+
+    Empty canvases, with a bare box around one, are out of the page while axe-core runs
+    (RISE's chalkboard lays a transparent one over every slide): axe-core cannot see
+    through a canvas, and without this it left every text's contrast in the slideshow
+    undetermined, white-on-white slide numbers included.
+    """
     return page.evaluate("""async ([tags, within]) => {
       const root = document.querySelector(within);
       await Promise.all(document.getAnimations()  // not reveal.js's 100 s arrow hint
         .filter(a => a instanceof CSSTransition && root.contains(a.effect.target))
         .map(a => a.finished.catch(() => null)));
-      const found = await axe.run(root,
-                                  {runOnly: {type: 'tag', values: tags},
-                                   resultTypes: ['violations']});
-      return found.violations.filter(v => ['serious', 'critical'].includes(v.impact))
-        .flatMap(v => v.nodes.map(n => `${v.id}: ${n.target.join(' ')}`));
+      const empty = canvas => {
+        const pixels = canvas.width && canvas.getContext('2d')
+          ?.getImageData(0, 0, canvas.width, canvas.height).data;
+        return pixels !== undefined && pixels.every((v, i) => i % 4 !== 3 || v === 0);
+      };
+      const shows = el => !['hidden', 'collapse'].includes(getComputedStyle(el).visibility);
+      const blank = Array.from(document.querySelectorAll('canvas')).filter(empty).map(canvas => {
+        const box = canvas.parentElement;  // a transparent box with nothing else shown
+        return !box.matches('.reveal, body') && getComputedStyle(box).backgroundColor ===
+          'rgba(0, 0, 0, 0)' && Array.from(box.children).every(k => k === canvas || !shows(k))
+          ? box : canvas;
+      });
+      const style = blank.map(layer => [layer.style.getPropertyValue('display'),
+                                        layer.style.getPropertyPriority('display')]);
+      blank.forEach(layer => layer.style.setProperty('display', 'none', 'important'));
+      try {
+        const found = await axe.run(root, {runOnly: {type: 'tag', values: tags},
+                                           resultTypes: ['violations', 'incomplete']});
+        const where = n => `${n.target.join(' ')} ${n.html.match(/^<[^>]*>/)?.[0] ?? ''}`;
+        return [
+          ...found.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+            .flatMap(v => v.nodes.map(n => `${v.id}: ${where(n)}`)),
+          ...found.incomplete.filter(v => v.id === 'color-contrast')
+            .flatMap(v => v.nodes.map(n => `color-contrast undetermined (${
+              n.any.map(c => c.data?.messageKey).join(', ')}): ${where(n)}`))];
+      } finally {  // the page as it was
+        blank.forEach((layer, i) => layer.style.setProperty('display', ...style[i]));
+      }
     }""", [WCAG_TAGS, within])
 
 
@@ -314,6 +344,32 @@ def static_walk(request, browser):
     walk[0]["reached"] = len(seen)
     page.context.close()
     return notebook, walk
+
+
+def audit(browser, body):
+    """serious() on a page of its own: body on white, under a transparent canvas layer
+    the size of the page, as RISE's chalkboard lays one over every slide."""
+    page = open_offline(browser, "about:blank")
+    page.set_content('<!doctype html><html lang="en"><head><title>audit</title></head>'
+                     f'<body><main>{body}</main><div style="position: absolute; inset: 0; z-index: 1">'
+                     '<canvas width="1280" height="720"></canvas></div></body></html>')
+    load_axe(page)
+    try:
+        return serious(page)
+    finally:
+        page.context.close()
+
+
+@needs_chromium
+def test_axe_audit_sees_low_contrast_text_under_an_empty_canvas(browser):
+    found = audit(browser, '<p style="color: #b0b0b0">grey on white, 2.2:1</p>')
+    assert [v.split(":")[0] for v in found] == ["color-contrast"]
+
+
+@needs_chromium
+def test_axe_audit_reports_text_the_colour_of_its_background(browser):
+    found = audit(browser, '<p style="color: #fff">white on white</p>')
+    assert [v.split(":")[0] for v in found] == ["color-contrast undetermined (equalRatio)"]
 
 
 def test_every_static_slide_passes_axe_wcag_21_aa(static_walk):
