@@ -351,7 +351,8 @@ def audit(browser, body):
     the size of the page, as RISE's chalkboard lays one over every slide."""
     page = open_offline(browser, "about:blank")
     page.set_content('<!doctype html><html lang="en"><head><title>audit</title></head>'
-                     f'<body><main>{body}</main><div style="position: absolute; inset: 0; z-index: 1">'
+                     f'<body><main>{body}</main>'
+                     '<div style="position: absolute; inset: 0; z-index: 1">'
                      '<canvas width="1280" height="720"></canvas></div></body></html>')
     load_axe(page)
     try:
