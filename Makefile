@@ -36,7 +36,9 @@ install: $(INSTALLED)
 $(INSTALLED): requirements.txt .ci/course_env.py
 	@$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) .ci/check_python.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(ENV)
-	$(BIN)/python -m pip install -r requirements.txt
+	$(BIN)/python -m pip install --no-compile -r requirements.txt
+	$(BIN)/python -m compileall -q -j 0 \
+	    $$($(BIN)/python -c "import sysconfig; print(sysconfig.get_path('purelib'))") >/dev/null || true
 	$(BIN)/python .ci/course_env.py
 	-$(BIN)/python slides/build.py --fetch
 	touch $@
