@@ -226,9 +226,11 @@ from d2l import tensorflow as d2l
 before = d2l.ProgressBoard.__init__.__defaults__
 import matplotlib_inline.backend_inline as backend
 formats = set(backend.InlineBackend.instance().figure_formats)
+import gc
 import utils
 from course import checks, exercises
 print(json.dumps({
+    "collector_on": gc.isenabled(),
     "device": utils.device_name(), "seed": utils.SEED,
     "loader_seed": utils.FashionMNIST.__init__.__defaults__[-1],
     "report": utils.runtime_report().split(" | ")[1],
@@ -358,6 +360,10 @@ def test_trainer_runs_a_step_that_cannot_be_compiled_eagerly(data, capsys):
 
 def test_importing_the_course_changes_nothing_in_d2l(fresh_import):
     assert fresh_import["d2l_defaults_kept"] and fresh_import["figure_formats_kept"]
+
+
+def test_importing_the_course_leaves_the_garbage_collector_on(fresh_import):
+    assert fresh_import["collector_on"]  # paused while TensorFlow loads, then on again
 
 
 def test_trainer_seconds_is_the_wall_time_of_fit():

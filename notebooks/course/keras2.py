@@ -5,6 +5,7 @@ d2l, tf-keras and SciPy are installed where missing (Colab, Kaggle), and tf.kera
 Keras 2, or the error says what to do. Importing it changes nothing in d2l or matplotlib.
 """
 
+import gc
 import os
 import sys
 
@@ -41,5 +42,15 @@ def _import_tensorflow():
     return tf
 
 
-tf = _import_tensorflow()
-from d2l import tensorflow as d2l  # noqa: E402, F401  (after the guard, on purpose; re-exported)
+# TensorFlow, tf-keras and d2l make some 500,000 objects as they load. Python's collector,
+# set off by their number, would walk them all six times on the way (0.5 s of a 3 s import,
+# measured), so it waits; then it leaves them out of later walks: they live as long as Python.
+_collecting = gc.isenabled()
+gc.disable()
+try:
+    tf = _import_tensorflow()
+    from d2l import tensorflow as d2l  # noqa: F401  (after the guard, on purpose; re-exported)
+finally:
+    gc.freeze()
+    if _collecting:
+        gc.enable()
