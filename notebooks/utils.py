@@ -20,9 +20,7 @@ class FashionMNIST(d2l.FashionMNIST):
         d2l.DataModule.__init__(self)
         self.save_hyperparameters()
         self.seed = SEED if seed is None else seed
-        _data.prepare_fashion_mnist(quiet=True)
-        self.train, self.val = tf.keras.datasets.fashion_mnist.load_data(
-            cache_dir=str(_data.keras_home()))
+        self.train, self.val = _data.load_fashion_mnist()  # Keras's cache, verified
 
     def get_dataloader(self, train):
         X, y = self.train if train else self.val

@@ -112,6 +112,26 @@ def test_damaged_cache_file_is_not_replaced_by_debian_copy(empty_home, monkeypat
     assert target.read_bytes() == b"not gzip at all"
 
 
+@needs_data
+def test_course_data_holds_what_keras_load_data_reads(empty_home, monkeypatch):
+    monkeypatch.setattr(course_data, "DEBIAN_DIR", DEBIAN)
+    (train, test) = course_data.load_fashion_mnist()  # copies Debian's files into the cache
+    keras = tf.keras.datasets.fashion_mnist.load_data(cache_dir=str(course_data.keras_home()))
+    for ours, theirs in zip([*train, *test], [*keras[0], *keras[1]], strict=True):
+        assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs)
+        assert ours.flags.writeable  # as Keras's: a student may edit a copy of an image
+
+
+@needs_data
+def test_course_data_refuses_a_changed_pixel_in_the_cache(empty_home):
+    for name in NAMES:
+        copy_into_cache(name)
+    target = course_data.data_dir() / "train-images-idx3-ubyte.gz"
+    rewrite(target, lambda raw: raw[:-1] + bytes([(raw[-1] + 1) % 256]))
+    with pytest.raises(course_data.DataError, match="train-images-idx3-ubyte.gz is damaged"):
+        utils.FashionMNIST(batch_size=256)
+
+
 def test_make_data_exits_with_one_line_error_on_a_damaged_file(tmp_path):
     folder = tmp_path / "datasets" / "fashion-mnist"
     folder.mkdir(parents=True)
