@@ -123,12 +123,12 @@ def test_course_data_holds_what_keras_load_data_reads(empty_home, monkeypatch):
 
 
 @needs_data
-def test_course_data_refuses_a_changed_pixel_in_the_cache(empty_home):
+def test_course_data_refuses_a_changed_label_in_the_cache(empty_home):
     for name in NAMES:
         copy_into_cache(name)
-    target = course_data.data_dir() / "train-images-idx3-ubyte.gz"
-    rewrite(target, lambda raw: raw[:-1] + bytes([(raw[-1] + 1) % 256]))
-    with pytest.raises(course_data.DataError, match="train-images-idx3-ubyte.gz is damaged"):
+    target = course_data.data_dir() / "train-labels-idx1-ubyte.gz"
+    rewrite(target, lambda raw: raw[:-1] + bytes([(raw[-1] + 1) % 10]))  # still a class
+    with pytest.raises(course_data.DataError, match="train-labels-idx1-ubyte.gz is damaged"):
         utils.FashionMNIST(batch_size=256)
 
 
