@@ -42,7 +42,7 @@ def _import_tensorflow():
     return tf
 
 
-# TensorFlow, tf-keras and d2l make some 500,000 objects as they load. Python's collector,
+# TensorFlow, tf-keras and d2l make some 540,000 objects as they load. Python's collector,
 # set off by their number, would walk them all six times on the way (0.5 s of a 3 s import,
 # measured), so it waits; then it leaves them out of later walks: they live as long as Python.
 _collecting = gc.isenabled()
