@@ -25,15 +25,28 @@ class FashionMNIST(d2l.FashionMNIST):
     def get_dataloader(self, train):
         X, y = self.train if train else self.val
         X, y = tf.constant(X[..., None]), tf.constant(y, tf.int32)
-        data = tf.data.Dataset.range(len(X))  # shuffle indices, not images: 2x faster
-        if train:
-            data = data.shuffle(len(X), seed=self.seed)  # shuffle examples...
-        data = data.batch(self.batch_size)  # ...then batch
-        data = data.map(lambda i: (tf.cast(tf.gather(X, i), tf.float32) / 255, tf.gather(y, i)))
+        n, size = len(X), self.batch_size
+        steps = -(-n // size)  # the last batch holds what is left
+
+        def batches(order):  # the examples in this order, a batch at a time
+            def batch(b):
+                i = order[b * size:(b + 1) * size]
+                return tf.cast(tf.gather(X, i), tf.float32) / 255, tf.gather(y, i)
+            return tf.data.Dataset.range(steps).map(batch)
+
+        if train:  # shuffle examples, then batch: a new order every epoch, from one seed
+            seeds = tf.data.Dataset.random(self.seed, rerandomize_each_iteration=True)
+            data = seeds.take(1).flat_map(lambda seed: batches(
+                tf.random.experimental.stateless_shuffle(tf.range(n), tf.stack([seed, 0]))))
+        else:
+            data = batches(tf.range(n))
+        data = data.apply(tf.data.experimental.assert_cardinality(steps))  # len(loader)
         if tuple(self.resize) != (28, 28):
             data = data.map(lambda X, y: (tf.image.resize(X, self.resize), y))
-        options = tf.data.Options()  # tf.data's tuner thread: slower on 2 cores, and a loader
-        options.autotune.enabled = False  # left before its end stalls (Keras fit, next(iter))
+        options = tf.data.Options()  # tf.data's tuner: slower on 2 cores, and a loader left
+        options.autotune.enabled = False  # before its end stalls (Keras fit, next(iter))
+        options.experimental_optimization.apply_default_optimizations = False  # tf.data's
+        # graph rewrites, redone at every epoch's start: they cost more than they save here
         return data.prefetch(2).with_options(options)
 
     def visualize(self, batch, nrows=1, ncols=8, labels=()):

@@ -57,8 +57,10 @@ MUTANTS = {
          "self.run(self.train_step, self.train_dataloader.take(self.num_train_batches // 2),"),
     ], "settings"),
     "batch-then-shuffle": ("data", "the loader batches, then shuffles (d2l's order)", [
-        (UTILS, "data = data.shuffle(len(X), seed=self.seed)",
-         "data = data.batch(self.batch_size).shuffle(235, seed=self.seed).unbatch()"),
+        (UTILS, "data = seeds.take(1).flat_map(lambda seed: batches(\n"
+                "                tf.random.experimental.stateless_shuffle(tf.range(n), "
+                "tf.stack([seed, 0]))))",
+         "data = batches(tf.range(n)).shuffle(steps, seed=self.seed)"),
     ], "fresh_batches"),
     "pixels": ("data", "pixels left in 0-255, not scaled to 0-1", [
         (UTILS, "tf.float32) / 255, tf.gather(y, i)", "tf.float32), tf.gather(y, i)"),
@@ -68,8 +70,7 @@ MUTANTS = {
          "tf.float32) / 255, tf.gather(y, tf.sort(i))"),
     ], "training_data"),
     "half-the-data": ("data", "half the training images, each seen twice an epoch", [
-        (UTILS, "data = tf.data.Dataset.range(len(X))",
-         "data = tf.data.Dataset.range(len(X) // 2).repeat(2)"),
+        (UTILS, "stateless_shuffle(tf.range(n),", "stateless_shuffle(tf.range(n) % (n // 2),"),
     ], "training_data"),
     "evaluate-count": ("evaluation", "evaluate counts 256 images per batch (the last has 16)", [
         (UTILS, "logits, n = model(X), n + len(y)", "logits, n = model(X), n + 256"),
