@@ -26,28 +26,20 @@ class FashionMNIST(d2l.FashionMNIST):
         X, y = self.train if train else self.val
         X, y = tf.constant(X[..., None]), tf.constant(y, tf.int32)
         n, size = len(X), self.batch_size
-        steps = -(-n // size)  # the last batch holds what is left
 
-        def batches(order):  # the examples in this order, a batch at a time
-            def batch(b):
-                i = order[b * size:(b + 1) * size]
-                return tf.cast(tf.gather(X, i), tf.float32) / 255, tf.gather(y, i)
-            return tf.data.Dataset.range(steps).map(batch)
+        def order(seed):  # an epoch's order of the examples: shuffled anew, for training
+            if not train:
+                return tf.range(n)
+            return tf.random.experimental.stateless_shuffle(tf.range(n), tf.stack([seed, 0]))
 
-        if train:  # shuffle examples, then batch: a new order every epoch, from one seed
-            seeds = tf.data.Dataset.random(self.seed, rerandomize_each_iteration=True)
-            data = seeds.take(1).flat_map(lambda seed: batches(
-                tf.random.experimental.stateless_shuffle(tf.range(n), tf.stack([seed, 0]))))
-        else:
-            data = batches(tf.range(n))
-        data = data.apply(tf.data.experimental.assert_cardinality(steps))  # len(loader)
-        if tuple(self.resize) != (28, 28):
-            data = data.map(lambda X, y: (tf.image.resize(X, self.resize), y))
-        options = tf.data.Options()  # tf.data's tuner: slower on 2 cores, and a loader left
-        options.autotune.enabled = False  # before its end stalls (Keras fit, next(iter))
-        options.experimental_optimization.apply_default_optimizations = False  # tf.data's
-        # graph rewrites, redone at every epoch's start: they cost more than they save here
-        return data.prefetch(2).with_options(options)
+        def batch(order, b):  # batch b of an epoch: shuffle examples, then batch
+            i = order[b * size:(b + 1) * size]
+            X_b, y_b = tf.cast(tf.gather(X, i), tf.float32) / 255, tf.gather(y, i)
+            return (X_b if tuple(self.resize) == (28, 28) else
+                    tf.image.resize(X_b, self.resize)), y_b
+
+        seeds = tf.data.Dataset.random(self.seed, rerandomize_each_iteration=True)
+        return _training.loader(seeds, order, batch, steps=-(-n // size))  # last: the rest
 
     def visualize(self, batch, nrows=1, ncols=8, labels=()):
         """d2l's visualize, shown with a text alternative that names each image's class."""

@@ -218,6 +218,37 @@ def test_loader_same_seed_gives_same_batches(data):
     assert batches(data.train_dataloader()) == batches(data.train_dataloader())
 
 
+def fingerprints(batch):
+    """Two integers that change if a batch's images or labels change, or their order."""
+    X, y = batch
+    position = tf.range(1, len(y) + 1, dtype=tf.int64)
+    pixels = tf.cast(tf.round(X * 255), tf.int64)  # exact: no float sums to round differently
+    return (tf.reduce_sum(tf.reduce_sum(pixels, [1, 2, 3]) * position),
+            tf.reduce_sum(tf.cast(y, tf.int64) * position))
+
+
+@pytest.mark.parametrize("train", [True, False], ids=["training", "test"])
+def test_trainer_graph_builds_the_batches_the_loader_gives(data, train):
+    """utils.Trainer builds the course loader's batches inside its graph, from its recipe:
+    epoch after epoch, they must be the batches that iterating the loader gives."""
+    from course import training
+
+    big = data.__class__(batch_size=2000)  # 30 batches an epoch (5 for the test set)
+    model = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=4, lr=0.1)
+
+    def step(batch):
+        for key, value in zip(["images", "labels"], fingerprints(batch)):
+            model.plot(key, value, train=True)
+
+    epoch = training.compile_epoch(model, big.get_dataloader(train), step)
+    loader = big.get_dataloader(train)
+    for _ in range(2):
+        steps, plotted = epoch()
+        expected = np.array([fingerprints(batch) for batch in loader])
+        assert steps == len(expected) == len(loader)
+        assert np.array_equal(np.stack([rows for _, _, rows in plotted], 1), expected)
+
+
 def test_loader_scales_pixels_to_unit_interval(data):
     X, y = next(iter(data.train_dataloader()))
     assert X.shape == (256, 28, 28, 1) and X.dtype == tf.float32

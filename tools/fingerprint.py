@@ -21,7 +21,7 @@ from course.lecture import lecture_cells  # noqa: E402  (no TensorFlow)
 
 MEASURED = {  # file under notebooks/: the top-level definitions in it that move numbers
     "utils.py": ["FashionMNIST", "MLPScratch", "Trainer", "SEED", "set_seed", "evaluate"],
-    "course/training.py": ["compile_epoch", "graph_accuracy"],
+    "course/training.py": ["loader", "compile_epoch", "graph_accuracy"],
 }
 NOT_MEASURED = {"COURSE_REPO"}  # the setup cell's address (`make publish`) moves no number
 CHECKS_MODULE = "checks"  # `checks.anything(...)` in a cell: the call's name is left out

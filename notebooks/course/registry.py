@@ -41,7 +41,8 @@ class Check(NamedTuple):
 CHECKS = {
     # 01-mlp-scratch
     "fresh_batches": Check("our loader: batches repeated in epoch 2",
-                           "the loader batching before it shuffles", high=0),
+                           "a loader repeating its batches (batching before it shuffles, "
+                           "or one shuffle for every epoch)", high=0),
     "W1_init_mean": Check("W1 init mean, standard errors",
                           "weights not drawn from N(0, 0.01²)", -Z_LIMIT, Z_LIMIT),
     "W1_init_std": Check("W1 init std, standard errors", "a wrong sigma", -Z_LIMIT, Z_LIMIT),
