@@ -237,7 +237,7 @@ def test_trainer_graph_builds_the_batches_the_loader_gives(data, train):
     model = utils.MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=4, lr=0.1)
 
     def step(batch):
-        for key, value in zip(["images", "labels"], fingerprints(batch)):
+        for key, value in zip(["images", "labels"], fingerprints(batch), strict=True):
             model.plot(key, value, train=True)
 
     epoch = training.compile_epoch(model, big.get_dataloader(train), step)
