@@ -54,7 +54,8 @@ MLPScratch = _lecture.define("01-mlp-scratch.ipynb", "MLPScratch", {"d2l": d2l, 
 
 class Trainer(d2l.Trainer):
     """d2l's Trainer, each epoch's steps and validation pass compiled by `tf.function`: no
-    Python between batches. Same contract: it calls the model's `training_step` and
+    Python between batches (the course's loader builds its batches inside that graph, as
+    its tf.data pipeline would). Same contract: it calls the model's `training_step` and
     `validation_step` (overrides work), `prepare_batch`, clips gradients if gradient_clip_val
     > 0, and what they `plot` reaches d2l's board, drawn once an epoch. `seconds`: last fit."""
 
