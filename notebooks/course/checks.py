@@ -301,9 +301,9 @@ def time_steps(ways, new_model, batches, repeats=3):
     import pandas as pd
 
     # The batches are read once, then held in memory, and tf.data's graph rewrites are off
-    # (nothing to optimise in memory): starting the loader (its shuffle, the rewrites) costs
-    # about as much as 20 compiled steps here; an epoch pays it once, a 20-step pass would
-    # pay it on every pass, and most for the one-graph loop, which starts it inside.
+    # (nothing to optimise in memory): reading 20 batches from the loader (its start, its
+    # shuffle, its gathers) costs about half as much as 20 compiled steps here, which a
+    # 20-step pass would pay on every pass, and the one-graph loop inside its timing.
     plain = tf.data.Options()
     plain.experimental_optimization.apply_default_optimizations = False
     batches = batches.cache().with_options(plain)
