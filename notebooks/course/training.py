@@ -13,7 +13,7 @@ def loader(seeds, order, batch, steps):
     a new seed from `seeds` each epoch (each pass over the loader).
 
     It keeps these four as `loader.recipe`, and compile_epoch builds the same batches inside
-    its graph from them: tf.data's own handing over of batches costs about 0.4 ms each on 2
+    its graph from them: tf.data's own handing over of batches costs about 0.5 ms each on 2
     cores (a quarter of an epoch of the course's MLP). Anything made from the loader (`.take`,
     say) is a plain tf.data pipeline again, iterated as any other.
     """
