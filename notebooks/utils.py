@@ -32,8 +32,8 @@ class FashionMNIST(d2l.FashionMNIST):
                 return tf.range(n)
             return tf.random.experimental.stateless_shuffle(tf.range(n), tf.stack([seed, 0]))
 
-        def batch(order, b):  # batch b of an epoch: shuffle examples, then batch
-            i = order[b * size:(b + 1) * size]
+        def batch(indices, b):  # batch b of an epoch: the b-th slice of its order
+            i = indices[b * size:(b + 1) * size]
             X_b, y_b = tf.cast(tf.gather(X, i), tf.float32) / 255, tf.gather(y, i)
             return (X_b if tuple(self.resize) == (28, 28) else
                     tf.image.resize(X_b, self.resize)), y_b
