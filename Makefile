@@ -6,9 +6,10 @@
 #   make slides  build the static reveal.js decks in slides/ from the notebooks
 #   make data    fetch and verify Fashion-MNIST (Debian's copy, or a download)
 #   make spread  measure every notebook quantity on seeds 0-9 (SPREAD_SEEDS="0 1 ..."), store
-#                it in notebooks/course/spread.json and README's tables (~40 min; resumes)
-#   make bench   time each notebook and its longest cell against compiled Keras (~10 min)
-#   make mutants put 15 realistic bugs into copies of the course; check each is caught (~20 min)
+#                it in notebooks/course/spread.json and README's tables (resumes if stopped)
+#   make bench   time each notebook and its longest cell against compiled Keras
+#   make mutants put realistic bugs into copies of the course; check each is caught
+#   (spread, bench and mutants take minutes each: README's tables say how long they took)
 #   make readme  rewrite README's generated tables (checks, printed numbers, mutants, speed)
 #   make handout write handout/: the course without the exercises' solutions
 #   make publish REPO=https://github.com/you/mlp-course   set your copy's address

@@ -162,8 +162,9 @@ def run_mutant(name):
 
 
 def table(stored):
+    seconds = sum(r["seconds"] for r in stored["mutants"].values())
     lines = [f"Measured {stored['measured']}: each bug put into a copy of the course, both "
-             "notebooks run under nbval.", "",
+             f"notebooks run under nbval; {seconds} s in all.", "",
              "| bug | area | caught | by the check | failed cells |", "|---|---|---|---|---|"]
     for name, r in stored["mutants"].items():
         lines.append(f"| {r['bug']} (`{name}`) | {r['area']} | "

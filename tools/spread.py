@@ -149,9 +149,10 @@ def readme_table(stored):
     for row in stored["rows"]:
         spread.setdefault(row["quantity"], {})[row["run"]] = row["value"]
     m = len(registry.OUTCOME_CHECKS)
-    runs = ", ".join(dict.fromkeys(r["run"] for r in stored["rows"]))
+    runs = list(dict.fromkeys(r["run"] for r in stored["rows"]))
     lines = [f"Measured {stored['measured']} on {stored['cpu']}, {stored['environment']}; "
-             f"runs: {runs}.", "",
+             f"runs: {', '.join(runs)}; {stored['seconds']} s in all, "
+             f"{stored['seconds'] / len(runs):.0f} s a run.", "",
              "| check | catches | runs | lowest | mean | highest | sd | limit | worst margin |",
              "|---|---|---|---|---|---|---|---|---|"]
     roundoff = []
