@@ -109,9 +109,14 @@ def set_seed(seed=None):
 
 
 def device_name():
-    """The device TensorFlow trains on here: 'GPU x1', or 'CPU (2 cores)'."""
+    """The device TensorFlow trains on here: 'GPU x1', or 'CPU (2 cores)': the cores this
+    process may run on, as TensorFlow counts them (a container or `taskset` can allow fewer
+    than the machine has)."""
     gpus = tf.config.list_physical_devices("GPU")
-    return f"GPU x{len(gpus)}" if gpus else f"CPU ({os.cpu_count()} cores)"
+    if gpus:
+        return f"GPU x{len(gpus)}"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"CPU ({cores} core{'s' if cores != 1 else ''})"
 
 
 def runtime_report():
