@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+import scipy.stats
 import utils
 from course import checks, registry, seeds, stats
 
@@ -136,11 +137,25 @@ def test_while_recording_a_check_from_the_seeds_records_without_judging(tmp_path
     assert not result.judged and result.passed
 
 
-def test_t_quantiles_match_the_published_table():
-    t = stats.scipy_stats.t
-    assert t.ppf(0.975, 9) == pytest.approx(2.262, abs=1e-3)
-    assert t.ppf(0.975, 1) == pytest.approx(12.706, abs=1e-3)
-    assert t.ppf(0.9995, 9) == pytest.approx(4.781, abs=1e-3)
+def test_interval_is_students_t_from_the_published_table():
+    d = np.arange(1.0, 11.0)  # 10 paired differences: t quantile 2.262 at 9 degrees of freedom
+    mean, low, high, _ = stats.interval(d)
+    se = d.std(ddof=1) / np.sqrt(10)
+    assert (mean, (high - mean) / se, (mean - low) / se) == (
+        5.5, pytest.approx(2.262, abs=1e-3), pytest.approx(2.262, abs=1e-3))
+
+
+def test_interval_p_value_is_the_paired_t_tests():
+    d = np.array([0.3, -0.1, 0.5, 0.2, 0.4, 0.0, 0.6, 0.1])
+    assert stats.interval(d)[3] == pytest.approx(scipy.stats.ttest_1samp(d, 0).pvalue,
+                                                 rel=1e-12)
+
+
+def test_prediction_limits_use_the_t_quantile_from_the_published_table():
+    v = np.arange(1.0, 11.0)
+    low, high = stats.prediction_limits(v, 0.001)  # t at 0.9995, 9 degrees of freedom: 4.781
+    assert (high - v.mean()) / (v.std(ddof=1) * np.sqrt(1.1)) == pytest.approx(4.781, abs=1e-3)
+    assert v.mean() - low == pytest.approx(high - v.mean())
 
 
 def write_spread(path, values):
@@ -160,7 +175,7 @@ def test_spread_limits_are_a_prediction_interval_sharing_the_false_alarm_rate(
     low, high = checks.spread_limits("mlp_accuracy")
     v = np.array(list(values.values()))
     alpha = registry.FALSE_ALARM / len(registry.OUTCOME_CHECKS)
-    half = stats.scipy_stats.t.ppf(1 - alpha / 2, 9) * v.std(ddof=1) * np.sqrt(1.1)
+    half = scipy.stats.t.ppf(1 - alpha / 2, 9) * v.std(ddof=1) * np.sqrt(1.1)
     assert (low, high) == (pytest.approx(v.mean() - half), pytest.approx(v.mean() + half))
     # what the rule promises: new draws from the same distribution cross it 1 in 1,000 / 5
     draws = 0.84 + 0.01 * rng.standard_normal(2_000_000)

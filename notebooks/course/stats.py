@@ -5,11 +5,13 @@ is called when its p-value (Holm-adjusted within a family of questions) is below
 which for one question is the same as its 95 % interval excluding 0.
 """
 
+# Student's t from scipy.special (stdtr, its CDF; stdtrit, its quantiles), as scipy.stats.t
+# computes it, without scipy.stats's 0.35 s import: TensorFlow has loaded scipy.special.
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats as scipy_stats
+from scipy import special
 
 ALPHA = 0.05  # a two-sided 95 % interval
 
@@ -20,8 +22,8 @@ def interval(differences):
     n, mean, se = len(d), float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))
     if se == 0:
         return mean, mean, mean, float(mean == 0)
-    half = float(scipy_stats.t.ppf(1 - ALPHA / 2, n - 1)) * se
-    p = float(2 * scipy_stats.t.sf(abs(mean) / se, n - 1))
+    half = float(special.stdtrit(n - 1, 1 - ALPHA / 2)) * se
+    p = float(2 * special.stdtr(n - 1, -abs(mean) / se))
     return mean, mean - half, mean + half, p
 
 
@@ -46,7 +48,7 @@ def prediction_limits(values, alpha):
     mean +- t * sd * sqrt(1 + 1/n)."""
     values = np.asarray(values, float)
     n = len(values)
-    half = float(scipy_stats.t.ppf(1 - alpha / 2, n - 1)) * values.std(ddof=1) * math.sqrt(
+    half = float(special.stdtrit(n - 1, 1 - alpha / 2)) * values.std(ddof=1) * math.sqrt(
         1 + 1 / n)
     return float(values.mean() - half), float(values.mean() + half)
 
