@@ -15,6 +15,7 @@ import pytest
 from conftest import CHROMIUM, ROOT
 from test_slides import (
     METRICS,
+    MOVING,
     NOTEBOOKS,
     SHOTS,
     axe_report,
@@ -138,7 +139,8 @@ def rise_walk(request, lab):
         if key not in seen:
             seen.append(key)
             within = ".reveal" if not walk else ".reveal .slides section.present"
-            walk.append({"metrics": rise.evaluate(METRICS), "axe": serious(rise, within)})
+            walk.append({"moving": rise.evaluate(MOVING), "metrics": rise.evaluate(METRICS),
+                         "axe": serious(rise, within)})
             if rise.evaluate("document.querySelector('section.present mjx-container') !== null"):
                 equations += 1
                 if equations == 1:
@@ -166,6 +168,11 @@ def test_rise_slideshow_starts_in_jupyterlab(rise_walk):
     assert equations > 0
     # the figures shown (trusted notebook)
     assert sum(len(s["metrics"]["figures"]) for s in walk) == count_figures(notebook)
+
+
+def test_rise_fades_nothing_in_for_a_reader_who_asked_for_reduced_motion(rise_walk):
+    _, walk, _ = rise_walk  # JupyterLab fades outputs in, reveal.js fragments: rise.css stops both
+    assert [n for n, slide in enumerate(walk, 1) if slide["moving"]] == []
 
 
 # JupyterLab's own markup in the slideshow, which the course cannot change (README,

@@ -267,9 +267,12 @@ def test_deck_loads_nothing_from_the_network(notebook):
     assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', html)
 
 
-def open_offline(browser, url):
-    """A page at url whose requests beyond file:, data: and localhost all fail."""
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
+def open_offline(browser, url, motion="reduce"):
+    """A page at url whose requests beyond file:, data: and localhost all fail, seen by a
+    reader who asked the system for reduced motion (rise.css then fades nothing in, so an
+    audit has no transition to wait out); motion="no-preference" for everyone else."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720},
+                                  reduced_motion=motion)
     page = context.new_page()
     page.problems, page.external = [], []
 
@@ -344,6 +347,32 @@ def static_walk(request, browser):
     walk[0]["reached"] = len(seen)
     page.context.close()
     return notebook, walk
+
+
+# CSS transitions and animations running in the slideshow now (reveal.js's, JupyterLab's).
+MOVING = ("() => document.getAnimations().filter(a => document.querySelector('.reveal')"
+          ".contains(a.effect.target)).length")
+
+
+def fading_after_a_fragment(browser, notebook, motion):
+    """How many transitions run in a static deck just after PageDown shows a fragment."""
+    page = open_offline(browser, deck_of(notebook).as_uri(), motion)
+    page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=30_000)
+    page.evaluate("""() => {
+        const i = Reveal.getIndices(Reveal.getSlides().find(s => s.querySelector('.fragment')));
+        Reveal.slide(i.h, i.v, -1); }""")  # the first slide with a fragment, none shown
+    page.keyboard.press("PageDown")
+    page.wait_for_function("document.querySelector('.reveal .fragment.visible') !== null")
+    moving = page.evaluate(MOVING)
+    page.context.close()
+    return moving
+
+
+@needs_chromium
+def test_reduced_motion_shows_a_fragment_without_fading(browser):
+    notebook = NOTEBOOKS[0]
+    assert fading_after_a_fragment(browser, notebook, "no-preference") > 0  # reveal.js fades
+    assert fading_after_a_fragment(browser, notebook, "reduce") == 0        # rise.css: none
 
 
 def audit(browser, body):
