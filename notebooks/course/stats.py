@@ -16,13 +16,18 @@ from scipy import special
 ALPHA = 0.05  # a two-sided 95 % interval
 
 
+def t_quantile(df, alpha):
+    """The t value a two-sided (1 - alpha) interval reaches on df degrees of freedom."""
+    return float(special.stdtrit(df, 1 - alpha / 2))
+
+
 def interval(differences):
     """The mean of paired differences, its 95 % interval (Student's t) and its p-value."""
     d = np.asarray(differences, float)
     n, mean, se = len(d), float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))
     if se == 0:
         return mean, mean, mean, float(mean == 0)
-    half = float(special.stdtrit(n - 1, 1 - ALPHA / 2)) * se
+    half = t_quantile(n - 1, ALPHA) * se
     p = float(2 * special.stdtr(n - 1, -abs(mean) / se))
     return mean, mean - half, mean + half, p
 
@@ -48,7 +53,7 @@ def prediction_limits(values, alpha):
     mean +- t * sd * sqrt(1 + 1/n)."""
     values = np.asarray(values, float)
     n = len(values)
-    half = float(special.stdtrit(n - 1, 1 - alpha / 2)) * values.std(ddof=1) * math.sqrt(
+    half = t_quantile(n - 1, alpha) * values.std(ddof=1) * math.sqrt(
         1 + 1 / n)
     return float(values.mean() - half), float(values.mean() + half)
 
