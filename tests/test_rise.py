@@ -202,12 +202,21 @@ def test_exercise_solution_is_folded_in_jupyterlab_until_opened(browser, jupyter
     # a page of its own, at the notebook's address, as a student opens it
     page = open_offline(browser, f"{base}/lab/tree/{notebook.name}?reset&token={token}")
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.evaluate("""async (i) => { const nb = window.jupyterapp.shell.currentWidget.content;
-                      nb.activeCellIndex = i; await nb.scrollToItem(i - 2, 'start'); }""",
-                  index)
-    details = page.locator(".jp-MarkdownCell details").first
-    details.wait_for(timeout=30_000)
+    page.wait_for_function("window.jupyterapp !== undefined", timeout=60_000)
+    # The notebook at that address, by its path: under load, the panel in front may still be
+    # the one the workspace restored. JupyterLab draws only the cells in view, so scroll
+    # until the solution's cell is drawn.
+    panel = page.evaluate("""async (path) => { const app = window.jupyterapp;
+        await app.started; await app.restored;
+        const widget = await app.commands.execute('docmanager:open', {path});
+        await widget.context.ready; app.shell.activateById(widget.id); await widget.revealed;
+        window.solutionPanel = widget; return widget.id; }""", notebook.name)
+    page.wait_for_function("""(i) => { const nb = window.solutionPanel.content;
+        nb.activeCellIndex = i; nb.scrollToItem(i - 2, 'start');
+        return nb.node.querySelector('.jp-MarkdownCell details') !== null; }""",
+                           arg=index, polling=500, timeout=30_000)
+    details = page.locator(f'[id="{panel}"] .jp-MarkdownCell details').first
+    details.wait_for(timeout=10_000)
     page.evaluate("""(el) => el.closest('.jp-Cell').previousElementSibling
                                 .previousElementSibling.scrollIntoView()""",
                   details.element_handle())
