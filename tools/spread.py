@@ -129,11 +129,17 @@ def write_file(fingerprint, rows, seconds, seeds, variants):
 
 
 def cpu_name():
+    """The CPU's model name and its widest vector instructions ("AMD EPYC, AVX2"): one model
+    name covers CPUs with and without AVX-512, which moves TensorFlow's matrix products most."""
     try:
         text = Path("/proc/cpuinfo").read_text()
-        return re.search(r"model name\s*:\s*(.*)", text).group(1).strip()
+        name = re.search(r"model name\s*:\s*(.*)", text).group(1).strip()
     except (OSError, AttributeError):
         return "unknown CPU"
+    flags = set(re.search(r"flags\s*:\s*(.*)", text).group(1).split()) if "flags" in text else set()
+    widest = next((isa for flag, isa in [("avx512f", "AVX-512"), ("avx2", "AVX2")]
+                   if flag in flags), "no AVX2")
+    return f"{name}, {widest}"
 
 
 def fmt(x):
