@@ -136,9 +136,11 @@ def cpu_name():
         name = re.search(r"model name\s*:\s*(.*)", text).group(1).strip()
     except (OSError, AttributeError):
         return "unknown CPU"
-    flags = set(re.search(r"flags\s*:\s*(.*)", text).group(1).split()) if "flags" in text else set()
+    flags = re.search(r"^flags\s*:(.*)$", text, re.MULTILINE)
+    if flags is None:  # not an x86 CPU
+        return name
     widest = next((isa for flag, isa in [("avx512f", "AVX-512"), ("avx2", "AVX2")]
-                   if flag in flags), "no AVX2")
+                   if flag in flags.group(1).split()), "no AVX2")
     return f"{name}, {widest}"
 
 
