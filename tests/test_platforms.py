@@ -30,6 +30,7 @@ import publish  # noqa: E402
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 ids = [p.stem for p in NOTEBOOKS]
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
+ISSUE_TEMPLATES = ROOT / ".github" / "ISSUE_TEMPLATE"
 
 
 def setup_cell(notebook):
@@ -289,6 +290,20 @@ def test_github_workflow_is_valid_and_runs_ci_in_debian():
     text = WORKFLOW.read_text()
     assert re.search(r"container:\s*(image:\s*)?debian:bookworm", text)
     assert "bash .ci/run" in text
+
+
+def test_issue_forms_are_valid():
+    # an invalid form is silently dropped by GitHub: the reporter gets a blank issue
+    check = Path(sys.executable).parent / "check-jsonschema"
+    if not check.exists():
+        pytest.skip("check-jsonschema is not installed")
+    forms = sorted(ISSUE_TEMPLATES.glob("[0-9]-*.yml"))
+    assert len(forms) == 3
+    for schema, files in [("vendor.github-issue-forms", forms),
+                          ("vendor.github-issue-config", [ISSUE_TEMPLATES / "config.yml"])]:
+        done = subprocess.run([check, "--builtin-schema", schema, *map(str, files)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_weekly_drift_job_runs_the_colab_like_test_on_the_newest_releases():

@@ -3,6 +3,7 @@ inputs, the Keras guard, the helpers and the trainer."""
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -194,6 +195,16 @@ def test_runtime_report_names_device_and_versions():
     assert report.startswith(("CPU", "GPU"))
     assert f"TensorFlow {tf.__version__}" in report
     assert "d2l 1.0.3" in report
+
+
+def test_check_failed_form_shows_the_runtime_line_as_the_notebooks_print_it():
+    import yaml
+
+    form = yaml.safe_load((ROOT / ".github/ISSUE_TEMPLATE/1-check-failed.yml").read_text())
+    runtime = next(field for field in form["body"] if field.get("id") == "runtime")
+    example = runtime["attributes"]["description"].split("for example: ")[1]
+    fields = lambda line: [re.sub(r"\d[\d.]*", "N", f) for f in line.split(" | ")[1:]]  # noqa: E731
+    assert fields(example) == fields(utils.runtime_report())  # after the device
 
 
 @pytest.fixture(scope="module")
