@@ -23,6 +23,7 @@ from test_slides import (
     count_figures,
     ids,
     load_axe,
+    needs_chromium,
     open_offline,
     serious,
     slide_count,
@@ -80,51 +81,16 @@ AT_END = ("document.querySelector('.reveal .controls') !== null && document.quer
 
 @pytest.fixture(scope="module")
 def lab(browser, jupyter_lab):
-    """JupyterLab's page at the first notebook's address, as a student opens it, loaded
-    once: the folded solution is looked at there, then both RISE walks open their
-    notebooks in it."""
+    """JupyterLab's page, loaded once: both RISE walks open their notebooks in it."""
     if not CHROMIUM.exists():
         pytest.skip("chromium is not installed (apt-get install chromium)")
     base, token = jupyter_lab
-    page = open_offline(browser, f"{base}/lab/tree/{NOTEBOOKS[0].name}?reset&token={token}")
+    page = open_offline(browser, f"{base}/lab?reset&token={token}")
     page.wait_for_function("window.jupyterapp !== undefined", timeout=60_000)
     page.evaluate("async () => { await window.jupyterapp.started; "
                   "await window.jupyterapp.restored; }")
     yield page
     page.context.close()
-
-
-def test_exercise_solution_is_folded_in_jupyterlab_until_opened(lab):
-    page, notebook = lab, NOTEBOOKS[0]
-    nb = nbformat.read(notebook, as_version=4)
-    index = next(i for i, c in enumerate(nb.cells) if "solution" in c.metadata.get("tags", []))
-    page.set_viewport_size({"width": 1280, "height": 900})
-    # The notebook at that address, by its path: under load, the panel in front may still be
-    # the one the workspace restored. JupyterLab draws only the cells in view, so scroll
-    # until the solution's cell is drawn.
-    panel = page.evaluate("""async (path) => { const app = window.jupyterapp;
-        const widget = await app.commands.execute('docmanager:open', {path});
-        await widget.context.ready; app.shell.activateById(widget.id); await widget.revealed;
-        window.solutionPanel = widget; return widget.id; }""", notebook.name)
-    page.wait_for_function("""(i) => { const nb = window.solutionPanel.content;
-        nb.activeCellIndex = i; nb.scrollToItem(i - 2, 'start');
-        return nb.node.querySelector('.jp-MarkdownCell details') !== null; }""",
-                           arg=index, polling=500, timeout=30_000)
-    details = page.locator(f'[id="{panel}"] .jp-MarkdownCell details').first
-    details.wait_for(timeout=10_000)
-    page.evaluate("""(el) => el.closest('.jp-Cell').previousElementSibling
-                                .previousElementSibling.scrollIntoView()""",
-                  details.element_handle())
-    page.wait_for_timeout(500)
-    code = details.locator("pre")
-    assert details.locator("summary").is_visible()
-    assert not code.is_visible()  # folded: the student opens it on purpose
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / "exercise-solution-folded.png")
-    details.locator("summary").click()
-    code.wait_for(state="visible", timeout=10_000)
-    assert "tf.where" in code.inner_text()
-    page.screenshot(path=SHOTS / "exercise-solution-open.png")
 
 
 def open_notebook(lab, notebook):
@@ -226,3 +192,43 @@ def test_every_rise_slide_passes_axe_wcag_21_aa(rise_walk):
              if not any(v.startswith(rule + ": ") and where in v
                         for rule, where in JUPYTERLAB_OWN)]
     assert not found, axe_report(found)
+
+
+@needs_chromium
+def test_exercise_solution_is_folded_in_jupyterlab_until_opened(browser, jupyter_lab):
+    (base, token), notebook = jupyter_lab, NOTEBOOKS[0]
+    nb = nbformat.read(notebook, as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if "solution" in c.metadata.get("tags", []))
+    # a page of its own, at the notebook's address, as a student opens it
+    page = open_offline(browser, f"{base}/lab/tree/{notebook.name}?reset&token={token}")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_function("window.jupyterapp !== undefined", timeout=60_000)
+    # The notebook at that address, by its path: under load, the panel in front may still be
+    # the one the workspace restored. JupyterLab draws only the cells in view, so scroll
+    # until the solution's cell is drawn.
+    panel = page.evaluate("""async (path) => { const app = window.jupyterapp;
+        await app.started; await app.restored;
+        const widget = await app.commands.execute('docmanager:open', {path});
+        await widget.context.ready; app.shell.activateById(widget.id); await widget.revealed;
+        window.solutionPanel = widget; return widget.id; }""", notebook.name)
+    page.wait_for_function("""(i) => { const nb = window.solutionPanel.content;
+        nb.activeCellIndex = i; nb.scrollToItem(i - 2, 'start');
+        return nb.node.querySelector('.jp-MarkdownCell details') !== null; }""",
+                           arg=index, polling=500, timeout=30_000)
+    details = page.locator(f'[id="{panel}"] .jp-MarkdownCell details').first
+    details.wait_for(timeout=10_000)
+    page.evaluate("""(el) => el.closest('.jp-Cell').previousElementSibling
+                                .previousElementSibling.scrollIntoView()""",
+                  details.element_handle())
+    page.wait_for_timeout(500)
+    code = details.locator("pre")
+    assert details.locator("summary").is_visible()
+    assert not code.is_visible()  # folded: the student opens it on purpose
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SHOTS / "exercise-solution-folded.png")
+    details.locator("summary").click()
+    code.wait_for(state="visible", timeout=10_000)
+    assert "tf.where" in code.inner_text()
+    page.screenshot(path=SHOTS / "exercise-solution-open.png")
+    page.context.close()
+
