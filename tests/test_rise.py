@@ -140,7 +140,7 @@ def rise_walk(request, lab):
             seen.append(key)
             within = ".reveal" if not walk else ".reveal .slides section.present"
             walk.append({"moving": rise.evaluate(MOVING), "metrics": rise.evaluate(METRICS),
-                         "axe": serious(rise, within)})
+                         "axe": serious(rise, within, others_out=len(walk) > 0)})
             if rise.evaluate("document.querySelector('section.present mjx-container') !== null"):
                 equations += 1
                 if equations == 1:
