@@ -26,6 +26,10 @@ endif
 BIN := $(ENV)/bin
 INSTALLED := $(ENV)/.mlp-course-installed
 
+# uv installs requirements.txt's pins as pip would, in parallel, and compiles them on every
+# core; pip (which reads pip.conf's mirrors) is the fallback if uv cannot reach the index.
+UV := uv~=0.13.0
+
 REPO ?=
 BRANCH ?= main
 
@@ -37,9 +41,10 @@ install: $(INSTALLED)
 $(INSTALLED): requirements.txt .ci/course_env.py
 	@$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) .ci/check_python.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(ENV)
-	$(BIN)/python -m pip install --no-compile -r requirements.txt
-	$(BIN)/python -m compileall -q -j 0 \
-	    $$($(BIN)/python -c "import sysconfig; print(sysconfig.get_path('purelib'))") >/dev/null || true
+	$(BIN)/python -m pip install -q '$(UV)'
+	$(BIN)/python -m uv pip install --python $(BIN)/python --compile-bytecode -r requirements.txt \
+	    || { echo "uv could not install requirements.txt (above); pip installs it instead"; \
+	         $(BIN)/python -m pip install -r requirements.txt; }
 	$(BIN)/python .ci/course_env.py
 	-$(BIN)/python slides/build.py --fetch
 	touch $@
