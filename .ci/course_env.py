@@ -11,14 +11,12 @@ Run with the environment's own Python (`make install` and Binder's postBuild do)
    TF_CPP_MIN_LOG_LEVEL=2 and turns off ipykernel's capture of raw stderr:
    TensorFlow 2.21 prints some C++ start-up lines before it reads that variable,
    and they would otherwise land in the notebook's outputs.
-3. rfc3987-syntax uninstalled, unless conda installed it. jsonschema, which nbformat,
-   JupyterLab and nbconvert load, imports it if present (Jupyter asks for jsonschema's
-   format-nongpl extra), and it builds 39 parsers as it loads: 2 s at every start of
-   JupyterLab, `jupyter trust`, nbconvert and nbval on a 2-core machine. It checks only
-   the formats `iri` and `iri-reference`, which no schema here uses; without it,
-   jsonschema leaves those two unchecked, by design.
+3. rfc3987-syntax uninstalled. jsonschema, which nbformat, JupyterLab and nbconvert load,
+   imports it if present (Jupyter asks for jsonschema's format-nongpl extra), and it builds
+   39 parsers as it loads: 2 s at every start of JupyterLab, `jupyter trust`, nbconvert and
+   nbval on a 2-core machine. It checks only the formats `iri` and `iri-reference`, which
+   no schema here uses; without it, jsonschema leaves those two unchecked, by design.
 """
-import importlib.metadata
 import json
 import subprocess
 import sys
@@ -59,21 +57,13 @@ def install_d2l():
 
 
 def drop_rfc3987_syntax():
-    """Uninstall rfc3987-syntax if pip or uv installed it (conda's packages are conda's)."""
-    try:
-        installer = importlib.metadata.distribution("rfc3987-syntax").read_text("INSTALLER")
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-    installer = (installer or "").strip() or "an unknown installer"
-    if installer not in {"pip", "uv"}:
-        return f"kept: {installer} manages it"
-    done = subprocess.run([sys.executable, "-m", "pip", "uninstall", "--yes", "--quiet",
-                           "rfc3987-syntax"])
-    return "removed" if done.returncode == 0 else "kept: pip could not uninstall it (above)"
+    subprocess.run([sys.executable, "-m", "pip", "uninstall", "--yes", "--quiet",
+                    "rfc3987-syntax"], check=True)
 
 
 if __name__ == "__main__":
     install_d2l()
-    print("course env: rfc3987-syntax (unused, 2 s at each Jupyter start):", drop_rfc3987_syntax())
+    drop_rfc3987_syntax()
+    print("course env: rfc3987-syntax removed (jsonschema's unused iri formats, 2 s an import)")
     print("course env: Keras 2 for every Python here:", write_pth())
     print("course env: kernel", install_kernel())

@@ -10,7 +10,6 @@
 - the Binder/JupyterHub build plan (repo2docker --no-build) and the GitHub workflow.
 """
 import hashlib
-import importlib.metadata
 import json
 import os
 import re
@@ -287,12 +286,6 @@ def test_jupyter_loads_jsonschema_without_building_parsers_for_formats_no_schema
     import jsonschema
     import nbformat
 
-    try:
-        installer = importlib.metadata.distribution("rfc3987-syntax").read_text("INSTALLER")
-    except importlib.metadata.PackageNotFoundError:
-        installer = None
-    if installer and installer.strip() not in {"pip", "uv"}:
-        pytest.skip(f"{installer.strip()} manages rfc3987-syntax here; course_env.py keeps it")
     assert nbformat.validate(nbformat.v4.new_notebook()) is None
     assert jsonschema.Draft7Validator.FORMAT_CHECKER.checkers  # formats still checked
     loaded = [name for name in sys.modules if name.startswith("rfc3987_syntax")]
