@@ -1,4 +1,4 @@
-"""Finish a course environment after pip: d2l, Keras 2 everywhere, the kernel, faster Jupyter.
+"""Finish a course environment after pip: d2l, Keras 2 everywhere, and the course kernel.
 
 Run with the environment's own Python (`make install` and Binder's postBuild do):
 
@@ -11,11 +11,6 @@ Run with the environment's own Python (`make install` and Binder's postBuild do)
    TF_CPP_MIN_LOG_LEVEL=2 and turns off ipykernel's capture of raw stderr:
    TensorFlow 2.21 prints some C++ start-up lines before it reads that variable,
    and they would otherwise land in the notebook's outputs.
-3. rfc3987-syntax uninstalled. jsonschema, which nbformat, JupyterLab and nbconvert load,
-   imports it if present (Jupyter asks for jsonschema's format-nongpl extra), and it builds
-   39 parsers as it loads: 2 s at every start of JupyterLab, `jupyter trust`, nbconvert and
-   nbval on a 2-core machine. It checks only the formats `iri` and `iri-reference`, which
-   no schema here uses; without it, jsonschema leaves those two unchecked, by design.
 """
 import json
 import subprocess
@@ -56,14 +51,7 @@ def install_d2l():
                    check=True)
 
 
-def drop_rfc3987_syntax():
-    subprocess.run([sys.executable, "-m", "pip", "uninstall", "--yes", "--quiet",
-                    "rfc3987-syntax"], check=True)
-
-
 if __name__ == "__main__":
     install_d2l()
-    drop_rfc3987_syntax()
-    print("course env: rfc3987-syntax removed (jsonschema's unused iri formats, 2 s an import)")
     print("course env: Keras 2 for every Python here:", write_pth())
     print("course env: kernel", install_kernel())

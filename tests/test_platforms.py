@@ -280,18 +280,6 @@ def test_binder_builds_from_environment_yml_after_copying_the_repository():
     assert not (ROOT / "binder").exists(), "a binder/ folder would replace these files"
 
 
-def test_jupyter_loads_jsonschema_without_building_parsers_for_formats_no_schema_uses():
-    # .ci/course_env.py uninstalls rfc3987-syntax: with it, every start of JupyterLab,
-    # nbformat or nbconvert builds 39 parsers (2 s) for the formats iri and iri-reference
-    import jsonschema
-    import nbformat
-
-    assert nbformat.validate(nbformat.v4.new_notebook()) is None
-    assert jsonschema.Draft7Validator.FORMAT_CHECKER.checkers  # formats still checked
-    loaded = [name for name in sys.modules if name.startswith("rfc3987_syntax")]
-    assert loaded == [], "rfc3987-syntax is back: `.venv/bin/python .ci/course_env.py`"
-
-
 def schema_errors(schema, *files):
     """What check-jsonschema finds wrong in files against one of its built-in schemas: its
     command line, run in this process (its import, 2 s, is paid once, not per call)."""
