@@ -41,7 +41,7 @@ install: $(INSTALLED)
 $(INSTALLED): requirements.txt .ci/course_env.py
 	@$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) .ci/check_python.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(ENV)
-	$(BIN)/python -m pip install -q '$(UV)'
+	$(BIN)/python -m uv --version >/dev/null 2>&1 || $(BIN)/python -m pip install -q '$(UV)' || true
 	$(BIN)/python -m uv pip install --python $(BIN)/python --compile-bytecode -r requirements.txt \
 	    || { echo "uv could not install requirements.txt (above); pip installs it instead"; \
 	         $(BIN)/python -m pip install -r requirements.txt; }
