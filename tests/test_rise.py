@@ -196,6 +196,7 @@ def test_every_rise_slide_passes_axe_wcag_21_aa(rise_walk):
 
 @needs_chromium
 def test_exercise_solution_is_folded_in_jupyterlab_until_opened(browser, jupyter_lab):
+    playwright = pytest.importorskip("playwright.sync_api")
     (base, token), notebook = jupyter_lab, NOTEBOOKS[0]
     nb = nbformat.read(notebook, as_version=4)
     index = next(i for i, c in enumerate(nb.cells) if "solution" in c.metadata.get("tags", []))
@@ -203,23 +204,42 @@ def test_exercise_solution_is_folded_in_jupyterlab_until_opened(browser, jupyter
     page = open_offline(browser, f"{base}/lab/tree/{notebook.name}?reset&token={token}")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.wait_for_function("window.jupyterapp !== undefined", timeout=60_000)
-    # The notebook at that address, by its path: under load, the panel in front may still be
-    # the one the workspace restored. JupyterLab draws only the cells in view, so scroll
-    # until the solution's cell is drawn.
-    panel = page.evaluate("""async (path) => { const app = window.jupyterapp;
-        await app.started; await app.restored;
-        const widget = await app.commands.execute('docmanager:open', {path});
-        await widget.context.ready; app.shell.activateById(widget.id); await widget.revealed;
-        window.solutionPanel = widget; return widget.id; }""", notebook.name)
-    page.wait_for_function("""(i) => { const nb = window.solutionPanel.content;
-        nb.activeCellIndex = i; nb.scrollToItem(i - 2, 'start');
-        return nb.node.querySelector('.jp-MarkdownCell details') !== null; }""",
-                           arg=index, polling=500, timeout=30_000)
-    details = page.locator(f'[id="{panel}"] .jp-MarkdownCell details').first
+    # The notebook at that address, found by its path at every poll: under load, the panel in
+    # front may still be the one the workspace restored, and a panel opened early may be
+    # replaced as the restore ends. JupyterLab draws only the cells in view, so scroll to the
+    # solution's cell until it is drawn; its <details> is then marked for the locator.
+    page.evaluate("async () => { await window.jupyterapp.started; "
+                  "await window.jupyterapp.restored; }")
+    drawn = """([path, i]) => { const app = window.jupyterapp;
+        const panel = Array.from(app.shell.widgets('main'))
+          .find(w => w.context && w.context.path === path && !w.isDisposed);
+        if (!panel) { app.commands.execute('docmanager:open', {path}); return false; }
+        app.shell.activateById(panel.id);
+        const nb = panel.content;
+        if (!panel.context.isReady || nb.widgets.length <= i) return false;
+        nb.activeCellIndex = i; nb.scrollToItem(i, 'start');
+        const details = nb.widgets[i].node.querySelector('details');
+        if (details) details.dataset.solutionUnderTest = '';
+        return details !== null; }"""
+    try:
+        page.wait_for_function(drawn, arg=[notebook.name, index], polling=500, timeout=30_000)
+    except playwright.TimeoutError:
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=SHOTS / "exercise-solution-not-drawn.png")
+        state = page.evaluate("""(i) => Array.from(window.jupyterapp.shell.widgets('main'))
+            .map(w => ({path: w.context?.path, ready: w.context?.isReady,
+                        cells: w.content?.widgets?.length,
+                        drawn: w.content?.node.querySelectorAll('.jp-Cell').length,
+                        attached: w.content?.widgets?.[i]?.node.isConnected,
+                        text: w.content?.widgets?.[i]?.node.innerText.slice(0, 80)}))""", index)
+        pytest.fail(f"the solution's cell {index} was not drawn within 30 s; "
+                    f"JupyterLab's main area: {state} (screenshot in {SHOTS})")
+    details = page.locator("details[data-solution-under-test]")
     details.wait_for(timeout=10_000)
-    page.evaluate("""(el) => el.closest('.jp-Cell').previousElementSibling
-                                .previousElementSibling.scrollIntoView()""",
-                  details.element_handle())
+    page.evaluate("""(el) => { let cell = el.closest('.jp-Cell');  // two cells above, if drawn
+        for (let k = 0; k < 2 && cell.previousElementSibling; k++)
+          cell = cell.previousElementSibling;
+        cell.scrollIntoView(); }""", details.element_handle())
     page.wait_for_timeout(500)
     code = details.locator("pre")
     assert details.locator("summary").is_visible()
