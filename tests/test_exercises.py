@@ -73,7 +73,10 @@ SETUP = {
     # happens once: try_mlp remembers its results, since a check re-runs one of the
     # answer's runs and on one machine a seed repeats exactly (the solved notebook, under
     # nbval, shows that with real re-runs). lr=0.1 is the 256-unit baseline: 10 runs, not 27.
-    "02": "import inspect\n"
+    # The runs train on the first 10,000 training images, not 60,000: a check judges what
+    # the runs give, whatever their length (the solved notebook's full runs pass them too).
+    "02": "data.train = tuple(a[:10_000] for a in data.train)\n"
+          "import inspect\n"
           "_try_mlp, _runs = try_mlp, {}\n"
           "def try_mlp(*args, **kwargs):\n"
           "    call = inspect.signature(_try_mlp).bind(*args, **kwargs)\n"
