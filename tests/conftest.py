@@ -98,11 +98,31 @@ def pytest_configure(config):
         bring_loopback_up()
 
 
-def pytest_report_header(config):
-    # The device the notebooks and kernels train on here (GPU or CPU, TF32 or float32).
-    import utils
+# The device the notebooks and kernels train on here (GPU or CPU, TF32 or float32), shown
+# in the summary. A worker reports it as it ends (its tests imported TensorFlow already): in
+# the header, the controller's own TensorFlow import held every worker back by 4 s.
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workeroutput"):  # an xdist worker
+        import utils
 
-    return f"course kernel: {utils.runtime_report()}"
+        session.config.workeroutput["course_kernel"] = utils.runtime_report()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):  # xdist's controller, as each worker ends
+    node.config.stash[COURSE_KERNEL] = node.workeroutput.get("course_kernel", "")
+
+
+COURSE_KERNEL = pytest.StashKey[str]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    report = config.stash.get(COURSE_KERNEL, "")
+    if not report and not hasattr(config, "workerinput"):  # no workers (-n 0): ask here
+        import utils
+
+        report = utils.runtime_report()
+    terminalreporter.write_line(f"course kernel: {report}")
 
 
 # The only skips CI may take (CI=true): the start of the skip's reason, and why it is fine.
