@@ -38,10 +38,11 @@ if "PYTEST_XDIST_WORKER" not in os.environ:
 # The scopes xdist hands out whole (a notebook, or a test module and its fixtures) that
 # take longest, first: with the long ones started at once, the short ones fill in beside
 # them and no long one is left to run alone at the end. Seconds, run alone on 2 cores
-# (`pytest -n 0 PATH`): 150, 139, 84, 81, 62, 60, 58; every other scope under 25.
+# (`pytest -n 0 PATH`, a Zen 3, 2026-12-07): 89, 59, 64 (9 offline), 41, 36-44, 36, 30;
+# every other scope under 10.
 LONGEST_FIRST = ["build/solved/02-mlp-concise.ipynb", "tests/test_rise.py",
-                 "tests/test_platforms.py", "tests/test_exercises.py", "tests/test_slides.py",
-                 "tests/test_utils.py", "build/solved/01-mlp-scratch.ipynb"]
+                 "tests/test_platforms.py", "tests/test_utils.py", "tests/test_slides.py",
+                 "tests/test_exercises.py", "build/solved/01-mlp-scratch.ipynb"]
 
 
 def pytest_collection_modifyitems(items):
