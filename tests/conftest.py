@@ -102,6 +102,9 @@ def pytest_configure(config):
 # The device the notebooks and kernels train on here (GPU or CPU, TF32 or float32), shown
 # in the summary. A worker reports it as it ends (its tests imported TensorFlow already): in
 # the header, the controller's own TensorFlow import held every worker back by 4 s.
+COURSE_KERNEL = pytest.StashKey[str]()
+
+
 def pytest_sessionfinish(session):
     if hasattr(session.config, "workeroutput"):  # an xdist worker
         import utils
@@ -114,12 +117,9 @@ def pytest_testnodedown(node, error):  # xdist's controller, as each worker ends
     node.config.stash[COURSE_KERNEL] = node.workeroutput.get("course_kernel", "")
 
 
-COURSE_KERNEL = pytest.StashKey[str]()
-
-
 def pytest_terminal_summary(terminalreporter, config):
     report = config.stash.get(COURSE_KERNEL, "")
-    if not report and not hasattr(config, "workerinput"):  # no workers (-n 0): ask here
+    if not report and not hasattr(config, "workerinput"):  # no worker reported it (-n 0)
         import utils
 
         report = utils.runtime_report()
