@@ -96,11 +96,18 @@ def reference():
 
 
 def suite(root):
-    """The wall time of the test suite (pytest, as `make test` runs it), in seconds."""
+    """The wall time of the test suite (pytest, as `make test` runs it), in seconds; None,
+    with pytest's summary line, if it did not pass (a failing run's time measures nothing)."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=root, check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=root, check=False,
+                         capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if run.returncode:
+        summary = (run.stdout.strip().splitlines() or ["no output"])[-1]
+        print(f"The test suite did not pass ({summary}): its time is not stored. Run "
+              "`make test` to see why.", file=sys.stderr)
+        return None
+    return seconds
 
 
 BENCH_FILE = ROOT / "tools" / "bench.json"
