@@ -55,7 +55,7 @@ def init_class(init, extra=""):
 
 
 SWEEP = "seeds = [0, 1, 2]\nsweep = {sweep}\nverdict = {verdict!r}"
-REAL_SWEEP = "seeds = [0, 1]\nsweep = {sweep}\nverdict = {verdict}"
+REAL_SWEEP = "seeds = [0, 1, 2]\nsweep = {sweep}\nverdict = {verdict}"
 LR = ("seeds = [0, 1, 2]\ndiffs = {diffs}\nm, low, high, p = checks.interval(diffs)\n"
       "verdict = {verdict}")
 ONE_UNIT = "prediction = {p}\nmodel_1 = trained_1\naccuracy_1 = {acc}\nwhy = {why}"
@@ -69,10 +69,10 @@ SETUP = {
           "utils.set_seed()\n"
           "trained_1 = MLPScratch(num_inputs=784, num_outputs=10, num_hiddens=1, lr=0.1)\n"
           "utils.Trainer(max_epochs=2).fit(trained_1, data)",
-    # real runs: a sweep on 2 seeds, and both learning rates on 3 seeds. Each distinct run
+    # real runs: a sweep on 3 seeds, and both learning rates on 3 seeds. Each distinct run
     # happens once: try_mlp remembers its results, since a check re-runs one of the
     # answer's runs and on one machine a seed repeats exactly (the solved notebook, under
-    # nbval, shows that with real re-runs). lr=0.1 is the 256-unit baseline: 10 runs, not 27.
+    # nbval, shows that with real re-runs). lr=0.1 is the 256-unit baseline: 12 runs, not 30.
     # The runs train on the first 10,000 training images, not 60,000: a check judges what
     # the runs give, whatever their length (the solved notebook's full runs pass them too).
     "02": "data.train = tuple(a[:10_000] for a in data.train)\n"
@@ -85,7 +85,7 @@ SETUP = {
           "    if key not in _runs:\n"
           "        _runs[key] = _try_mlp(*args, **kwargs)\n"
           "    return _runs[key]\n"
-          "sweep_real = {w: [try_mlp(hiddens=(w,), seed=s) for s in [0, 1]] "
+          "sweep_real = {w: [try_mlp(hiddens=(w,), seed=s) for s in [0, 1, 2]] "
           "for w in [16, 64, 256]}\n"
           "m_, lo_, hi_, p_ = checks.interval([100 * (a - b) for a, b in "
           "zip(sweep_real[16], sweep_real[256])])\n"
@@ -93,7 +93,7 @@ SETUP = {
           "sweep_wrong = 'higher' if sweep_right != 'higher' else 'lower'\n"
           "at_03 = [try_mlp(lr=0.3, seed=s) for s in [0, 1, 2]]\n"
           "at_01 = [try_mlp(lr=0.1, seed=s) for s in [0, 1, 2]]\n"
-          "assert len(_runs) == 10, sorted(_runs)\n",
+          "assert len(_runs) == 12, sorted(_runs)\n",
 }
 
 # Per notebook, per exercise in order: the skeleton's hint, then (wrong answer, its hint)
@@ -205,6 +205,8 @@ CASES = {
                           verdict="lower"), "the runs did not use their seed"),
             ("seeds = [0]\nsweep = {16: [0.75], 64: [0.79], 256: [0.8]}\nverdict = 'lower'",
              "One seed per width is one run"),
+            ("seeds = [0, 1]\nsweep = {16: [0.75, 0.74], 64: [0.79, 0.8], 256: [0.8, 0.81]}"
+             "\nverdict = 'lower'", "interval from two is too wide"),
             (REAL_SWEEP.format(sweep="sweep_real", verdict="sweep_wrong"),
              "Which verdict does the interval support"),
             (REAL_SWEEP.format(sweep="{16: sweep_real[16][::-1], 64: sweep_real[64], "

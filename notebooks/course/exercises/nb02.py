@@ -112,6 +112,9 @@ def _sweep(try_mlp, sweep, seeds, verdict):
     if len(seeds) < 2:
         raise NotYet("One seed per width is one run each, and one run is not a finding: "
                      "use at least three seeds.")
+    if len(seeds) < 3:
+        raise NotYet("Two seeds give two paired differences, and an interval from two is "
+                     "too wide to say anything: use at least three seeds.")
     for width, accs in sweep.items():
         if not isinstance(accs, (list, tuple)) or len(accs) != len(seeds):
             raise NotYet(f"sweep[{width}] should hold one accuracy per seed ({len(seeds)}), "
