@@ -11,6 +11,11 @@ Run with the environment's own Python (`make install` and Binder's postBuild do)
    TF_CPP_MIN_LOG_LEVEL=2 and turns off ipykernel's capture of raw stderr:
    TensorFlow 2.21 prints some C++ start-up lines before it reads that variable,
    and they would otherwise land in the notebook's outputs.
+3. JupyterLab's defaults for this environment (share/jupyter/lab/settings/overrides.json):
+   no pop-up asking to fetch Jupyter's news over the first notebook, and no check for a
+   newer JupyterLab (a request to pypi.org at each start, and a pop-up once a release is
+   out, while the course pins its own). Keys already in that file are kept; each user can
+   still turn either on in Settings > Notifications.
 """
 import json
 import subprocess
@@ -46,6 +51,26 @@ def install_kernel():
     return spec_file
 
 
+LAB_DEFAULTS = {"@jupyterlab/apputils-extension:notification":
+                {"fetchNews": "false", "checkForUpdates": False}}
+
+
+def write_lab_defaults(prefix=sys.prefix):
+    """Add LAB_DEFAULTS to the environment's overrides.json, keeping every key it has."""
+    path = Path(prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    try:
+        settings = json.loads(path.read_text()) if path.exists() else {}
+    except json.JSONDecodeError as err:
+        sys.exit(f"course env: {path} is not valid JSON ({err}); fix or remove it, then "
+                 "run this again")
+    for plugin, defaults in LAB_DEFAULTS.items():
+        for key, value in defaults.items():
+            settings.setdefault(plugin, {}).setdefault(key, value)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(settings, indent=2) + "\n")
+    return path
+
+
 def install_d2l():
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", environment.D2L],
                    check=True)
@@ -55,3 +80,4 @@ if __name__ == "__main__":
     install_d2l()
     print("course env: Keras 2 for every Python here:", write_pth())
     print("course env: kernel", install_kernel())
+    print("course env: JupyterLab asks no news consent, checks no updates:", write_lab_defaults())

@@ -280,6 +280,37 @@ def test_binder_builds_from_environment_yml_after_copying_the_repository():
     assert not (ROOT / "binder").exists(), "a binder/ folder would replace these files"
 
 
+def course_env():
+    """.ci/course_env.py as a module (it finishes an environment: d2l, .pth, kernel, JupyterLab)."""
+    sys.path.insert(0, str(ROOT / ".ci"))
+    try:
+        import course_env
+    finally:
+        sys.path.remove(str(ROOT / ".ci"))
+    return course_env
+
+
+def test_lab_defaults_keep_every_key_an_overrides_file_already_has(tmp_path):
+    settings = tmp_path / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True)
+    theirs = {"@jupyterlab/apputils-extension:themes": {"theme": "JupyterLab Dark"},
+              "@jupyterlab/apputils-extension:notification": {"fetchNews": "true"}}
+    (settings / "overrides.json").write_text(json.dumps(theirs))
+    written = json.loads(course_env().write_lab_defaults(tmp_path).read_text())
+    assert written == {"@jupyterlab/apputils-extension:themes": {"theme": "JupyterLab Dark"},
+                       "@jupyterlab/apputils-extension:notification":
+                           {"fetchNews": "true", "checkForUpdates": False}}
+
+
+def test_damaged_overrides_file_is_reported_and_left_as_it_was(tmp_path):
+    path = tmp_path / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    path.parent.mkdir(parents=True)
+    path.write_text('{"theme": ')
+    with pytest.raises(SystemExit, match="overrides.json is not valid JSON"):
+        course_env().write_lab_defaults(tmp_path)
+    assert path.read_text() == '{"theme": '
+
+
 def schema_errors(schema, *files):
     """What check-jsonschema finds wrong in files against one of its built-in schemas: its
     command line, run in this process (its import, 2 s, is paid once, not per call)."""

@@ -3,6 +3,7 @@ measured and audited slide by slide as the static decks are (test_slides.py), an
 exercise's solution folded until opened. A module of its own, so that pytest-xdist runs
 it beside the static decks."""
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -70,6 +71,17 @@ def test_jupyter_lab_requires_the_token(jupyter_lab):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{base}/api/contents")
     assert refused.value.code == 403
+
+
+def test_jupyter_lab_asks_no_news_consent_and_checks_no_updates(jupyter_lab):
+    """`make lab`'s JupyterLab (defaults from .ci/course_env.py): no pop-up over the first
+    notebook asking to fetch Jupyter's news, and no request to pypi.org for a newer version."""
+    base, token = jupyter_lab
+    plugin = "@jupyterlab/apputils-extension:notification"
+    with urllib.request.urlopen(f"{base}/lab/api/settings/{plugin}?token={token}") as answer:
+        schema = json.load(answer)["schema"]["properties"]  # what the front end starts from
+    assert schema["fetchNews"]["default"] == "false"  # "none" asks each new user
+    assert schema["checkForUpdates"]["default"] is False
 
 
 # Nothing ahead: reveal.js enables its right and down controls while a slide or a fragment
