@@ -38,12 +38,13 @@ if "PYTEST_XDIST_WORKER" not in os.environ:
 # The scopes xdist hands out whole (a notebook, or a test module and its fixtures) that
 # take longest, first: with the long ones started at once, the short ones fill in beside
 # them and no long one is left to run alone at the end. Seconds, run alone on 2 cores
-# (`pytest -n 0 PATH`, a Zen 3, 2026-12-07): 89, 59, 36-44, 64 (9 offline), 41, 36, 30;
-# every other scope under 10. The static decks go before platforms and utils: both
-# workers then end within 10 s of each other, and `unshare -n make test` took 193 and
-# 196 s against 202 s the other way round (same machine, same hour).
+# (`pytest -n 0 PATH`, a Zen 3, 2026-12-07): 89, 59, 64 (9 offline), 41, 36-44, 36, 30;
+# every other scope under 10. Sending the static decks third (before platforms and utils)
+# looked faster in a scheduling simulation and in one unpaired run, but alternating runs
+# of `unshare -n make test` gave 199.9 and 201.0 s that way against 193.2 and 196.6 s this
+# way (same hour, 2026-12-07), so this order stays.
 LONGEST_FIRST = ["build/solved/02-mlp-concise.ipynb", "tests/test_rise.py",
-                 "tests/test_slides.py", "tests/test_platforms.py", "tests/test_utils.py",
+                 "tests/test_platforms.py", "tests/test_utils.py", "tests/test_slides.py",
                  "tests/test_exercises.py", "build/solved/01-mlp-scratch.ipynb"]
 
 
