@@ -109,11 +109,33 @@ def pytest_configure(config):
 COURSE_KERNEL = pytest.StashKey[str]()
 
 
-def pytest_sessionfinish(session):
-    if hasattr(session.config, "workeroutput"):  # an xdist worker
+def quietly(compute):
+    """compute(), with anything written to file descriptor 2 meanwhile thrown away. On a
+    machine without a GPU driver, TensorFlow's C++ layer logs there as it loads ("Could not
+    find cuda drivers") and as it first lists the devices ("failed call to cuInit"); at the
+    end of a run, pytest no longer captures it, and those lines landed among its dots."""
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            return compute()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def course_kernel_report():
+    def report():
         import utils
 
-        session.config.workeroutput["course_kernel"] = utils.runtime_report()
+        return utils.runtime_report()
+
+    return quietly(report)
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workeroutput"):  # an xdist worker
+        session.config.workeroutput["course_kernel"] = course_kernel_report()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -124,9 +146,7 @@ def pytest_testnodedown(node, error):  # xdist's controller, as each worker ends
 def pytest_terminal_summary(terminalreporter, config):
     report = config.stash.get(COURSE_KERNEL, "")
     if not report and not hasattr(config, "workerinput"):  # no worker reported it (-n 0)
-        import utils
-
-        report = utils.runtime_report()
+        report = course_kernel_report()
     terminalreporter.write_line(f"course kernel: {report}")
 
 

@@ -197,6 +197,18 @@ def test_runtime_report_names_device_and_versions():
     assert "d2l 1.0.3" in report
 
 
+def test_summary_device_line_keeps_tensorflow_c_log_lines_out_of_pytest_output(capfd):
+    from conftest import quietly
+
+    def report():  # as TensorFlow's C++ layer logs on a machine without a GPU driver
+        os.write(2, b"E0000 cuda_platform.cc:52] failed call to cuInit\n")
+        return utils.runtime_report()
+
+    assert quietly(report) == utils.runtime_report()
+    os.write(2, b"after\n")  # and file descriptor 2 works again
+    assert capfd.readouterr().err == "after\n"
+
+
 def test_check_failed_form_shows_the_runtime_line_as_the_notebooks_print_it():
     import yaml
 
