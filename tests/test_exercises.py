@@ -73,9 +73,10 @@ SETUP = {
     # happens once: try_mlp remembers its results, since a check re-runs one of the
     # answer's runs and on one machine a seed repeats exactly (the solved notebook, under
     # nbval, shows that with real re-runs). lr=0.1 is the 256-unit baseline: 12 runs, not 30.
-    # The runs train on the first 10,000 training images, not 60,000: a check judges what
-    # the runs give, whatever their length (the solved notebook's full runs pass them too).
-    "02": "data.train = tuple(a[:10_000] for a in data.train)\n"
+    # The runs train on what the solved copy's exercises train on (solutions.QUICK_RUNS):
+    # the first 10,000 training images. A check judges what the runs give, whatever their
+    # length.
+    "02": f"{solutions.QUICK_RUNS['02']}\n"
           "import inspect\n"
           "_try_mlp, _runs = try_mlp, {}\n"
           "def try_mlp(*args, **kwargs):\n"
@@ -342,6 +343,17 @@ def test_nbval_runs_the_solved_notebooks():
         sources = [c.source for c in solved.cells if "exercise" in c.metadata.get("tags", [])]
         assert sources and all("..." not in s for s in sources)
         assert sum("assert feedback.passed" in c.source for c in solved.cells) == len(sources)
+
+
+def test_solved_copy_shortens_the_exercises_runs_and_nothing_before_them():
+    for path in NOTEBOOKS.values():
+        quick = solutions.QUICK_RUNS.get(path.name[:2])
+        cells = nbformat.read(SOLVED / path.name, as_version=4).cells
+        found = [i for i, c in enumerate(cells) if quick and c.source.startswith(quick)]
+        assert quick is None or len(found) == 1
+        if found:  # right after the exercises' heading: the lecture's cells run as written
+            assert cells[found[0] - 1].source.startswith("## Exercises")
+            assert quick not in path.read_text()
 
 
 def test_handout_has_no_solutions_and_still_runs_from_its_folder(tmp_path):
