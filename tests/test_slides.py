@@ -305,9 +305,24 @@ def open_offline(browser, url, motion="reduce"):
     return page
 
 
-@needs_chromium
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
-def test_static_deck_renders_offline(browser, notebook):
+def test_static_deck_renders_offline(static_walk):
+    notebook, walk = static_walk
+    loaded = walk[0]["loaded"]
+    assert loaded["slides"] == slide_count(notebook)
+    assert loaded["equations"] > 0 and loaded.get("equation_on")  # typeset, shown on a slide
+    assert not [text for text in loaded["markdown"] if "$" in text], "raw TeX left in the deck"
+    assert loaded["images"] and all(loaded["images"])
+    assert loaded["external"] == [] and loaded["problems"] == []
+
+
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=ids)
+def static_walk(request, browser):
+    """A static deck as loaded (offline: what it shows, what it asked the network for), then
+    every slide, all fragments shown: what METRICS measures, what axe-core finds (WCAG 2.1 A
+    and AA), and where Tab goes. One walk serves the tests below."""
+    if not CHROMIUM.exists():
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    notebook = request.param
     page = open_offline(browser, deck_of(notebook).as_uri())
     page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=30_000)
     page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise",
@@ -315,35 +330,12 @@ def test_static_deck_renders_offline(browser, notebook):
     page.evaluate("MathJax.startup.promise")
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SHOTS / f"{notebook.stem}-title.png")
-
-    assert page.evaluate("Reveal.getTotalSlides()") == slide_count(notebook)
-    assert page.evaluate("document.querySelectorAll('mjx-container').length") > 0
-    markdown = page.evaluate(
-        "Array.from(document.querySelectorAll('.jp-RenderedMarkdown')).map(e => e.textContent)")
-    assert not [text for text in markdown if "$" in text], "raw TeX left in the deck"
-    images = page.evaluate(
-        "Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
-    assert images and all(images)
-    assert page.external == [] and page.problems == []
-
-    equation = page.evaluate("""() => {
-        const slide = Reveal.getSlides().find(s => s.querySelector('mjx-container'));
-        const i = Reveal.getIndices(slide); Reveal.slide(i.h, i.v); return i; }""")
-    assert equation is not None
-    page.screenshot(path=SHOTS / f"{notebook.stem}-equation.png")
-    page.context.close()
-
-
-@pytest.fixture(scope="module", params=NOTEBOOKS, ids=ids)
-def static_walk(request, browser):
-    """Every slide of a static deck, all fragments shown: what METRICS measures, what axe-core
-    finds (WCAG 2.1 A and AA), and where Tab goes. One walk serves the tests below."""
-    if not CHROMIUM.exists():
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    notebook = request.param
-    page = open_offline(browser, deck_of(notebook).as_uri())
-    page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=30_000)
-    page.evaluate("MathJax.startup.promise")
+    loaded = page.evaluate("""() => ({
+        slides: Reveal.getTotalSlides(),
+        equations: document.querySelectorAll('mjx-container').length,
+        markdown: Array.from(document.querySelectorAll('.jp-RenderedMarkdown'))
+          .map(e => e.textContent),
+        images: Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)})""")
     load_axe(page)
     slides = page.evaluate("Reveal.getSlides().map(s => Reveal.getIndices(s))")
     walk = []
@@ -354,6 +346,10 @@ def static_walk(request, browser):
         walk.append({"metrics": page.evaluate(METRICS),
                      "axe": serious(page, within, others_out=number > 0),
                      "slide": page.evaluate(SLIDE_A11Y), "tab": tab_stops(page)})
+        if "equation_on" not in loaded and page.evaluate(
+                "document.querySelector('.reveal .slides section.present mjx-container') !== null"):
+            loaded["equation_on"] = number + 1  # the first slide with an equation
+            page.screenshot(path=SHOTS / f"{notebook.stem}-equation.png")
     # The keyboard alone: from the first slide, PageDown (next slide or fragment) to the end.
     page.evaluate("Reveal.slide(0, 0, -1)")
     seen = set()
@@ -361,6 +357,8 @@ def static_walk(request, browser):
         seen.add(page.evaluate("(i => `${i.h}.${i.v || 0}`)(Reveal.getIndices())"))
         page.keyboard.press("PageDown")
     walk[0]["reached"] = len(seen)
+    walk[0]["loaded"] = {**loaded, "external": list(page.external),
+                         "problems": list(page.problems)}
     page.context.close()
     return notebook, walk
 
