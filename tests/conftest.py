@@ -39,11 +39,12 @@ if "PYTEST_XDIST_WORKER" not in os.environ:
 # take longest, first: with the long ones started at once, the short ones fill in beside
 # them and no long one is left to run alone at the end. Seconds, run alone on 2 cores
 # (`pytest -n 0 PATH`, a Zen 3, 2026-12-07): 76 (89 before the solved copy's exercises ran
-# on 10,000 images), 59, 64 (9 offline), 41, 38, 36-44, 30; every other scope under 10. Sending the static decks third (before platforms and utils)
-# looked faster in a scheduling simulation and in one unpaired run, but alternating runs
-# of `unshare -n make test` gave 199.9 and 201.0 s that way against 193.2 and 196.6 s this
-# way (same hour, 2026-12-07), and online `make test` 219.9 and 218.7 s against 204.8 and
-# 224.0 s (no clear difference), so this order stays.
+# on 10,000 images), 59, 64 (9 offline), 41, 38, 36-44, 30; every other scope under 10.
+# Sending the static decks third (before platforms and utils) looked faster in a
+# scheduling simulation and in one unpaired run, but alternating runs of `unshare -n make
+# test` gave 199.9 and 201.0 s that way against 193.2 and 196.6 s this way (same hour,
+# 2026-12-07), and online `make test` 219.9 and 218.7 s against 204.8 and 224.0 s (no
+# clear difference), so this order stays.
 LONGEST_FIRST = ["build/solved/02-mlp-concise.ipynb", "tests/test_rise.py",
                  "tests/test_platforms.py", "tests/test_utils.py", "tests/test_slides.py",
                  "tests/test_exercises.py", "build/solved/01-mlp-scratch.ipynb"]
