@@ -10,7 +10,8 @@ cells are generated from it.
     python tools/solutions.py fold            rewrite the notebooks' folded solutions from
                                              the exercise modules
     python tools/solutions.py solved DIR      notebooks with each skeleton replaced by its
-                                             solution, and each check asserted (nbval runs these)
+                                             solution, and each check asserted (nbval runs these;
+                                             their exercises' runs as QUICK_RUNS says)
     python tools/solutions.py handout DIR    the course folder without the solution cells
 """
 
