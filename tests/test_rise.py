@@ -120,6 +120,30 @@ def open_notebook(lab, notebook):
     lab.wait_for_selector(f'[id="{panel}"] .jp-Notebook .jp-Cell', timeout=60_000)
 
 
+# Where the walk is: the slide shown (marked when first seen) and how many fragments show.
+STATE = ("() => Array.from(document.querySelectorAll('.reveal .slides section.present')).pop()"
+         ".dataset.measured + ':' + document.querySelectorAll('.reveal .fragment.visible').length")
+# One step of the walk, in one round trip: is the slide shown new (then what is moving on it,
+# METRICS, and has it an equation), is this the end (AT_END), and STATE. On a slide seen
+# already it lets the focus go, so PageDown goes to reveal.js; a new slide's is let go after
+# its audit (BLUR), which sees the page as RISE left it.
+BLUR = "document.activeElement && document.activeElement.blur()"
+LOOK = f"""() => {{
+  const slide = Array.from(document.querySelectorAll('.reveal .slides section.present')).pop();
+  const look = {{new: slide.dataset.measured === undefined}};
+  if (look.new) {{
+    slide.dataset.measured = String(Math.random());
+    look.moving = ({MOVING})();
+    look.metrics = ({METRICS})();
+    look.equation = slide.querySelector('mjx-container') !== null;
+  }}
+  look.at_end = {AT_END};
+  look.state = ({STATE})();
+  if (!look.new) {BLUR};
+  return look;
+}}"""
+
+
 @pytest.fixture(scope="module", params=NOTEBOOKS, ids=ids)
 def rise_walk(request, lab):
     """The RISE slideshow of a notebook in JupyterLab, walked with the keyboard (slides and
@@ -137,33 +161,25 @@ def rise_walk(request, lab):
     SHOTS.mkdir(exist_ok=True)
     rise.screenshot(path=SHOTS / f"{notebook.stem}-rise.png")
     load_axe(rise)
-    # Walk the whole slideshow (slides and fragments); measure each slide once.
+    # Walk the whole slideshow (slides and fragments); measure each slide once: a round trip
+    # to the page a step (LOOK), two more on a new slide (its audit, BLUR). It made six to nine.
     walk, equations = [], 0
-    present = ("(() => { const s = Array.from(document.querySelectorAll("
-               "'.reveal .slides section.present')).pop();"
-               " return s.dataset.measured ??= String(Math.random()); })()")
-    # where the walk is: the slide, and how many fragments are shown
-    state = (f"() => {present} + ':' + "
-             "document.querySelectorAll('.reveal .fragment.visible').length")
-    seen = []
     for _ in range(slide_count(notebook) + count_cells(notebook, "fragment") + 3):
-        key = rise.evaluate(present)
-        if key not in seen:
-            seen.append(key)
+        look = rise.evaluate(LOOK)
+        if look["new"]:
             within = ".reveal" if not walk else ".reveal .slides section.present"
-            walk.append({"moving": rise.evaluate(MOVING), "metrics": rise.evaluate(METRICS),
+            walk.append({"moving": look["moving"], "metrics": look["metrics"],
                          "axe": serious(rise, within, others_out=len(walk) > 0)})
-            if rise.evaluate("document.querySelector('section.present mjx-container') !== null"):
+            if look["equation"]:
                 equations += 1
                 if equations == 1:
                     rise.screenshot(path=SHOTS / f"{notebook.stem}-rise-equation.png")
-        if rise.evaluate(AT_END):  # the last slide, its fragments shown: the walk is done
+            rise.evaluate(BLUR)
+        if look["at_end"]:  # the last slide, its fragments shown: the walk is done
             break
-        before = rise.evaluate(state)
-        rise.evaluate("document.activeElement && document.activeElement.blur()")
         rise.keyboard.press("PageDown")  # reveal.js: next slide or fragment
         try:  # until RISE has moved on (serious() then waits out its transitions)
-            rise.wait_for_function(f"before => ({state})() !== before", arg=before,
+            rise.wait_for_function(f"before => ({STATE})() !== before", arg=look["state"],
                                    timeout=5_000)
         except playwright.TimeoutError:  # PageDown moved nothing, and the loop ends: RISE's
             break                           # controls said there was more (the test fails)
