@@ -343,11 +343,13 @@ def static_walk(request, browser):
         page.evaluate(f"Reveal.slide({at['h']}, {at['v'] or 0}, 999)")  # all fragments shown
         # the page and its controls once, then each slide (its section; the rest is hidden)
         within = "html" if number == 0 else ".reveal .slides section.present"
-        walk.append({"metrics": page.evaluate(METRICS),
+        shown = page.evaluate(f"""() => ({{metrics: ({METRICS})(), slide: ({SLIDE_A11Y})(),
+            equation: document.querySelector('.reveal .slides section.present mjx-container')
+              !== null}})""")  # one round trip: it took three
+        walk.append({"metrics": shown["metrics"],
                      "axe": serious(page, within, others_out=number > 0),
-                     "slide": page.evaluate(SLIDE_A11Y), "tab": tab_stops(page)})
-        if "equation_on" not in loaded and page.evaluate(
-                "document.querySelector('.reveal .slides section.present mjx-container') !== null"):
+                     "slide": shown["slide"], "tab": tab_stops(page)})
+        if "equation_on" not in loaded and shown["equation"]:
             loaded["equation_on"] = number + 1  # the first slide with an equation
             page.screenshot(path=SHOTS / f"{notebook.stem}-equation.png")
     # The keyboard alone: from the first slide, PageDown (next slide or fragment) to the end.
