@@ -24,12 +24,15 @@ from test_slides import (
     count_figures,
     ids,
     load_axe,
-    needs_chromium,
     open_offline,
     serious,
     slide_count,
     unreadable,
 )
+
+# How often a wait asks the page again, in ms. Playwright's default asks at every animation
+# frame, and so makes a headless page draw 60 frames a second while it waits (a page load).
+POLL_MS = 50
 
 
 def free_port():
@@ -98,7 +101,8 @@ def lab(browser, jupyter_lab):
         pytest.skip("chromium is not installed (apt-get install chromium)")
     base, token = jupyter_lab
     page = open_offline(browser, f"{base}/lab?reset&token={token}")
-    page.wait_for_function("window.jupyterapp !== undefined", timeout=60_000)
+    page.set_viewport_size({"width": 1280, "height": 900})  # a solution and 2 cells above it
+    page.wait_for_function("window.jupyterapp !== undefined", polling=POLL_MS, timeout=60_000)
     page.evaluate("async () => { await window.jupyterapp.started; "
                   "await window.jupyterapp.restored; }")
     yield page
@@ -106,8 +110,9 @@ def lab(browser, jupyter_lab):
 
 
 def open_notebook(lab, notebook):
-    """The notebook open and in front in JupyterLab, its cells shown; other notebooks are
-    closed after it opens (so the main area never empties and gets a Launcher)."""
+    """The notebook open and in front in JupyterLab (as a double click in the file browser
+    opens it, or finds it open), its first cell active and its cells shown; other notebooks
+    are closed after it opens (so the main area never empties and gets a Launcher)."""
     panel = lab.evaluate("""async (path) => {
         const app = window.jupyterapp;
         const widget = await app.commands.execute('docmanager:open', {path});
@@ -116,131 +121,24 @@ def open_notebook(lab, notebook):
           if (other !== widget && other.context) other.close();
         app.shell.activateById(widget.id);
         await widget.revealed;
+        widget.content.activeCellIndex = 0;  // RISE's command starts at the active cell
         return widget.id; }""", notebook.name)
     lab.wait_for_selector(f'[id="{panel}"] .jp-Notebook .jp-Cell', timeout=60_000)
 
 
-# Where the walk is: the slide shown (marked when first seen) and how many fragments show.
-STATE = ("() => Array.from(document.querySelectorAll('.reveal .slides section.present')).pop()"
-         ".dataset.measured + ':' + document.querySelectorAll('.reveal .fragment.visible').length")
-# One step of the walk, in one round trip: is the slide shown new (then what is moving on it,
-# METRICS, and has it an equation), is this the end (AT_END), and STATE. On a slide seen
-# already it lets the focus go, so PageDown goes to reveal.js; a new slide's is let go after
-# its audit (BLUR), which sees the page as RISE left it.
-BLUR = "document.activeElement && document.activeElement.blur()"
-LOOK = f"""() => {{
-  const slide = Array.from(document.querySelectorAll('.reveal .slides section.present')).pop();
-  const look = {{new: slide.dataset.measured === undefined}};
-  if (look.new) {{
-    slide.dataset.measured = String(Math.random());
-    look.moving = ({MOVING})();
-    look.metrics = ({METRICS})();
-    look.equation = slide.querySelector('mjx-container') !== null;
-  }}
-  look.at_end = {AT_END};
-  look.state = ({STATE})();
-  if (!look.new) {BLUR};
-  return look;
-}}"""
-
-
-@pytest.fixture(scope="module", params=NOTEBOOKS, ids=ids)
-def rise_walk(request, lab):
-    """The RISE slideshow of a notebook in JupyterLab, walked with the keyboard (slides and
-    fragments): each slide measured once (METRICS), audited by axe-core, its Tab stops."""
+def test_exercise_solution_is_folded_in_jupyterlab_until_opened(lab):
+    """In JupyterLab's page the RISE walks use, before them: the notebook opened as a
+    student opens it from the file browser (the walk of 01 then finds it open)."""
     playwright = pytest.importorskip("playwright.sync_api")
-    notebook = request.param
-    open_notebook(lab, notebook)
-    with lab.context.expect_page(timeout=30_000) as opened:
-        lab.evaluate("window.jupyterapp.commands.execute('RISE:slideshow')")
-    rise = opened.value
-    rise.wait_for_selector(".reveal .slides section.present", timeout=60_000)
-    title = nbformat.read(notebook, as_version=4).metadata["title"]
-    rise.wait_for_function(f"document.querySelector('.reveal .slides section.present')"
-                           f".innerText.includes({title!r})", timeout=30_000)
-    SHOTS.mkdir(exist_ok=True)
-    rise.screenshot(path=SHOTS / f"{notebook.stem}-rise.png")
-    load_axe(rise)
-    # Walk the whole slideshow (slides and fragments); measure each slide once: a round trip
-    # to the page a step (LOOK), two more on a new slide (its audit, BLUR). It made six to nine.
-    walk, equations = [], 0
-    for _ in range(slide_count(notebook) + count_cells(notebook, "fragment") + 3):
-        look = rise.evaluate(LOOK)
-        if look["new"]:
-            within = ".reveal" if not walk else ".reveal .slides section.present"
-            walk.append({"moving": look["moving"], "metrics": look["metrics"],
-                         "axe": serious(rise, within, others_out=len(walk) > 0)})
-            if look["equation"]:
-                equations += 1
-                if equations == 1:
-                    rise.screenshot(path=SHOTS / f"{notebook.stem}-rise-equation.png")
-            rise.evaluate(BLUR)
-        if look["at_end"]:  # the last slide, its fragments shown: the walk is done
-            break
-        rise.keyboard.press("PageDown")  # reveal.js: next slide or fragment
-        try:  # until RISE has moved on (serious() then waits out its transitions)
-            rise.wait_for_function(f"before => ({STATE})() !== before", arg=look["state"],
-                                   timeout=5_000)
-        except playwright.TimeoutError:  # PageDown moved nothing, and the loop ends: RISE's
-            break                           # controls said there was more (the test fails)
-    rise.close()
-    return notebook, walk, equations
-
-
-def test_rise_slideshow_starts_in_jupyterlab(rise_walk):
-    notebook, walk, equations = rise_walk
-    assert len(walk) == slide_count(notebook)
-    failures = [f"RISE slide {n}: {p}" for n, slide in enumerate(walk, 1)
-                for p in unreadable(slide["metrics"])]
-    assert failures == []
-    assert equations > 0
-    # the figures shown (trusted notebook)
-    assert sum(len(s["metrics"]["figures"]) for s in walk) == count_figures(notebook)
-
-
-def test_rise_fades_nothing_in_for_a_reader_who_asked_for_reduced_motion(rise_walk):
-    _, walk, _ = rise_walk  # JupyterLab fades outputs in, reveal.js fragments: rise.css stops both
-    assert [n for n, slide in enumerate(walk, 1) if slide["moving"]] == []
-
-
-# JupyterLab's own markup in the slideshow, which the course cannot change (README,
-# "Accessibility", lists them): the rule, where it is, and why it is JupyterLab's. The audit
-# covers the slideshow (.reveal); the page around it is jupyterlab-rise's (it has no lang).
-JUPYTERLAB_OWN = {
-    ("aria-required-children", "jp-WindowedPanel-viewport"):
-        "JupyterLab's windowed notebook list has role=list without listitem children",
-    ("aria-input-field-name", "cm-content"):
-        "CodeMirror's editor (role=textbox) has no label in JupyterLab",
-}
-
-
-def test_every_rise_slide_passes_axe_wcag_21_aa(rise_walk):
-    _, walk, _ = rise_walk
-    found = [(n, v) for n, slide in enumerate(walk, 1) for v in slide["axe"]
-             if not any(v.startswith(rule + ": ") and where in v
-                        for rule, where in JUPYTERLAB_OWN)]
-    assert not found, axe_report(found)
-
-
-@needs_chromium
-def test_exercise_solution_is_folded_in_jupyterlab_until_opened(browser, jupyter_lab):
-    playwright = pytest.importorskip("playwright.sync_api")
-    (base, token), notebook = jupyter_lab, NOTEBOOKS[0]
+    page, notebook = lab, NOTEBOOKS[0]
     nb = nbformat.read(notebook, as_version=4)
     index = next(i for i, c in enumerate(nb.cells) if "solution" in c.metadata.get("tags", []))
-    # a page of its own, at the notebook's address, as a student opens it
-    page = open_offline(browser, f"{base}/lab/tree/{notebook.name}?reset&token={token}")
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.wait_for_function("window.jupyterapp !== undefined", timeout=60_000)
-    # The notebook at that address, found by its path at every poll: under load, the panel in
-    # front may still be the one the workspace restored, and a panel opened early may be
-    # replaced as the restore ends. JupyterLab attaches a long notebook's cells a few at a
-    # time, in idle time; under load that once stopped short of the solution's cell (36 of 66
-    # drawn in 30 s) while the test kept jumping to it. So, as a reader does, scroll down to
-    # the last cell drawn until the solution's own is, and only then go to it; its <details>
-    # is then marked for the locator.
-    page.evaluate("async () => { await window.jupyterapp.started; "
-                  "await window.jupyterapp.restored; }")
+    open_notebook(page, notebook)
+    # The notebook found by its path at every poll (reopened if it was replaced).
+    # JupyterLab attaches a long notebook's cells a few at a time, in idle time; under load
+    # that once stopped short of the solution's cell (36 of 66 drawn in 30 s) while the test
+    # kept jumping to it. So, as a reader does, scroll down to the last cell drawn until the
+    # solution's own is, and only then go to it; its <details> is then marked for the locator.
     drawn = """([path, i]) => { const app = window.jupyterapp;
         const panel = Array.from(app.shell.widgets('main'))
           .find(w => w.context && w.context.path === path && !w.isDisposed);
@@ -286,5 +184,106 @@ def test_exercise_solution_is_folded_in_jupyterlab_until_opened(browser, jupyter
     code.wait_for(state="visible", timeout=10_000)
     assert "tf.where" in code.inner_text()
     page.screenshot(path=SHOTS / "exercise-solution-open.png")
-    page.context.close()
 
+
+# Where the walk is: the slide shown (marked when first seen) and how many fragments show.
+STATE = ("() => Array.from(document.querySelectorAll('.reveal .slides section.present')).pop()"
+         ".dataset.measured + ':' + document.querySelectorAll('.reveal .fragment.visible').length")
+# One step of the walk, in one round trip: is the slide shown new (then what is moving on it,
+# METRICS, and has it an equation), is this the end (AT_END), and STATE. On a slide seen
+# already it lets the focus go, so PageDown goes to reveal.js; a new slide's is let go after
+# its audit (BLUR), which sees the page as RISE left it.
+BLUR = "document.activeElement && document.activeElement.blur()"
+LOOK = f"""() => {{
+  const slide = Array.from(document.querySelectorAll('.reveal .slides section.present')).pop();
+  const look = {{new: slide.dataset.measured === undefined}};
+  if (look.new) {{
+    slide.dataset.measured = String(Math.random());
+    look.moving = ({MOVING})();
+    look.metrics = ({METRICS})();
+    look.equation = slide.querySelector('mjx-container') !== null;
+  }}
+  look.at_end = {AT_END};
+  look.state = ({STATE})();
+  if (!look.new) {BLUR};
+  return look;
+}}"""
+
+
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=ids)
+def rise_walk(request, lab):
+    """The RISE slideshow of a notebook in JupyterLab, walked with the keyboard (slides and
+    fragments): each slide measured once (METRICS), audited by axe-core, its Tab stops."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    notebook = request.param
+    open_notebook(lab, notebook)
+    with lab.context.expect_page(timeout=30_000) as opened:
+        lab.evaluate("window.jupyterapp.commands.execute('RISE:slideshow')")
+    rise = opened.value
+    rise.wait_for_selector(".reveal .slides section.present", timeout=60_000)
+    title = nbformat.read(notebook, as_version=4).metadata["title"]
+    rise.wait_for_function(f"document.querySelector('.reveal .slides section.present')"
+                           f".innerText.includes({title!r})", polling=POLL_MS,
+                           timeout=30_000)
+    SHOTS.mkdir(exist_ok=True)
+    rise.screenshot(path=SHOTS / f"{notebook.stem}-rise.png")
+    load_axe(rise)
+    # Walk the whole slideshow (slides and fragments); measure each slide once: a round trip
+    # to the page a step (LOOK), two more on a new slide (its audit, BLUR). It made six to nine.
+    walk, equations = [], 0
+    for _ in range(slide_count(notebook) + count_cells(notebook, "fragment") + 3):
+        look = rise.evaluate(LOOK)
+        if look["new"]:
+            within = ".reveal" if not walk else ".reveal .slides section.present"
+            walk.append({"moving": look["moving"], "metrics": look["metrics"],
+                         "axe": serious(rise, within, others_out=len(walk) > 0)})
+            if look["equation"]:
+                equations += 1
+                if equations == 1:
+                    rise.screenshot(path=SHOTS / f"{notebook.stem}-rise-equation.png")
+            rise.evaluate(BLUR)
+        if look["at_end"]:  # the last slide, its fragments shown: the walk is done
+            break
+        rise.keyboard.press("PageDown")  # reveal.js: next slide or fragment
+        try:  # until RISE has moved on (serious() then waits out its transitions)
+            rise.wait_for_function(f"before => ({STATE})() !== before", arg=look["state"],
+                                   polling=POLL_MS, timeout=5_000)
+        except playwright.TimeoutError:  # PageDown moved nothing, and the loop ends: RISE's
+            break                           # controls said there was more (the test fails)
+    rise.close()
+    return notebook, walk, equations
+
+
+def test_rise_slideshow_starts_in_jupyterlab(rise_walk):
+    notebook, walk, equations = rise_walk
+    assert len(walk) == slide_count(notebook)
+    failures = [f"RISE slide {n}: {p}" for n, slide in enumerate(walk, 1)
+                for p in unreadable(slide["metrics"])]
+    assert failures == []
+    assert equations > 0
+    # the figures shown (trusted notebook)
+    assert sum(len(s["metrics"]["figures"]) for s in walk) == count_figures(notebook)
+
+
+def test_rise_fades_nothing_in_for_a_reader_who_asked_for_reduced_motion(rise_walk):
+    _, walk, _ = rise_walk  # JupyterLab fades outputs in, reveal.js fragments: rise.css stops both
+    assert [n for n, slide in enumerate(walk, 1) if slide["moving"]] == []
+
+
+# JupyterLab's own markup in the slideshow, which the course cannot change (README,
+# "Accessibility", lists them): the rule, where it is, and why it is JupyterLab's. The audit
+# covers the slideshow (.reveal); the page around it is jupyterlab-rise's (it has no lang).
+JUPYTERLAB_OWN = {
+    ("aria-required-children", "jp-WindowedPanel-viewport"):
+        "JupyterLab's windowed notebook list has role=list without listitem children",
+    ("aria-input-field-name", "cm-content"):
+        "CodeMirror's editor (role=textbox) has no label in JupyterLab",
+}
+
+
+def test_every_rise_slide_passes_axe_wcag_21_aa(rise_walk):
+    _, walk, _ = rise_walk
+    found = [(n, v) for n, slide in enumerate(walk, 1) for v in slide["axe"]
+             if not any(v.startswith(rule + ": ") and where in v
+                        for rule, where in JUPYTERLAB_OWN)]
+    assert not found, axe_report(found)
