@@ -18,6 +18,7 @@ from test_slides import (
     METRICS,
     MOVING,
     NOTEBOOKS,
+    POLL_MS,
     SHOTS,
     axe_report,
     count_cells,
@@ -29,10 +30,6 @@ from test_slides import (
     slide_count,
     unreadable,
 )
-
-# How often a wait asks the page again, in ms. Playwright's default asks at every animation
-# frame, and so makes a headless page draw 60 frames a second while it waits (a page load).
-POLL_MS = 50
 
 
 def free_port():

@@ -282,6 +282,11 @@ def test_deck_loads_nothing_from_the_network(notebook):
     assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', html)
 
 
+# How often a wait asks the page again, in ms. Playwright's default asks at every animation
+# frame, and so makes a headless page draw 60 frames a second while it waits (a page load).
+POLL_MS = 50
+
+
 def open_offline(browser, url, motion="reduce"):
     """A page at url whose requests beyond file:, data: and localhost all fail, seen by a
     reader who asked the system for reduced motion (rise.css then fades nothing in, so an
@@ -324,9 +329,10 @@ def static_walk(request, browser):
         pytest.skip("chromium is not installed (apt-get install chromium)")
     notebook = request.param
     page = open_offline(browser, deck_of(notebook).as_uri())
-    page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=30_000)
-    page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise",
+    page.wait_for_function("window.Reveal && Reveal.isReady()", polling=POLL_MS,
                            timeout=30_000)
+    page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise",
+                           polling=POLL_MS, timeout=30_000)
     page.evaluate("MathJax.startup.promise")
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SHOTS / f"{notebook.stem}-title.png")
@@ -373,12 +379,14 @@ MOVING = ("() => document.getAnimations().filter(a => document.querySelector('.r
 def fading_after_a_fragment(browser, notebook, motion):
     """How many transitions run in a static deck just after PageDown shows a fragment."""
     page = open_offline(browser, deck_of(notebook).as_uri(), motion)
-    page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=30_000)
+    page.wait_for_function("window.Reveal && Reveal.isReady()", polling=POLL_MS,
+                           timeout=30_000)
     page.evaluate("""() => {
         const i = Reveal.getIndices(Reveal.getSlides().find(s => s.querySelector('.fragment')));
         Reveal.slide(i.h, i.v, -1); }""")  # the first slide with a fragment, none shown
     page.keyboard.press("PageDown")
-    page.wait_for_function("document.querySelector('.reveal .fragment.visible') !== null")
+    page.wait_for_function("document.querySelector('.reveal .fragment.visible') !== null",
+                           polling=POLL_MS)
     moving = page.evaluate(MOVING)
     page.context.close()
     return moving
@@ -498,7 +506,7 @@ def notebook_page(request, browser):
         pytest.skip("chromium is not installed (apt-get install chromium)")
     page = open_offline(browser, page_of(request.param).as_uri())
     page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise",
-                           timeout=30_000)
+                           polling=POLL_MS, timeout=30_000)
     page.evaluate("MathJax.startup.promise")
     load_axe(page)
     found = {"axe": serious(page), "alts": page.evaluate(
@@ -548,7 +556,7 @@ def test_static_deck_prints_one_pdf_page_per_slide_and_fragment(browser, noteboo
     # a slide taller than 720 px would spill onto extra pages
     page = open_offline(browser, deck_of(notebook).as_uri() + "?print-pdf")
     page.wait_for_function("document.querySelectorAll('.reveal .pdf-page').length > 0",
-                           timeout=30_000)  # reveal.js has laid out the print view
+                           polling=POLL_MS, timeout=30_000)  # reveal.js has laid out the print view
     page.evaluate("MathJax.startup.promise")
     pdf = page.pdf(width="1280px", height="720px", print_background=True)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
