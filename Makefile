@@ -26,6 +26,17 @@ endif
 BIN := $(ENV)/bin
 INSTALLED := $(ENV)/.mlp-course-installed
 
+# A virtual environment cannot move: its programs (bin/jupyter, ...) name the folder it was
+# made in. If the course folder has moved since, every target but clean stops and says so.
+MADE_FOR := $(filter %/python %/python3,$(firstword $(shell sed -n '1s/^\#!//p' $(BIN)/jupyter 2>/dev/null)))
+ifneq ($(MADE_FOR),)
+ifneq ($(realpath $(dir $(MADE_FOR))),$(realpath $(BIN)))
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+$(error $(ENV) was made in $(patsubst %/bin/,%,$(dir $(MADE_FOR))), and the course folder has moved since; a virtual environment cannot move. Run `make clean && make lab`: it rebuilds $(ENV), and keeps your notebooks, data and handout/)
+endif
+endif
+endif
+
 # uv installs requirements.txt's pins as pip would, in parallel, and compiles them on every
 # core; pip (which reads pip.conf's mirrors) is the fallback if uv cannot reach the index.
 UV := uv~=0.13.0

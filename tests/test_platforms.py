@@ -7,7 +7,8 @@
   installed, no d2l, as Colab ships them), each notebook alone in an empty folder, to the
   end of its first training (one epoch of it): needs the package registry, and is skipped
   with the reason when it cannot be reached;
-- the Binder/JupyterHub build plan (repo2docker --no-build) and the GitHub workflow.
+- the Binder/JupyterHub build plan (repo2docker --no-build) and the GitHub workflow;
+- `make` in a course folder moved after its environment was made.
 """
 import hashlib
 import json
@@ -352,3 +353,33 @@ def test_weekly_drift_job_runs_the_colab_like_test_on_the_newest_releases():
     assert not any(c in p for p in packages for c in "=<>~")
     assert "colab_like" in run["run"] and run["env"]["COURSE_HOSTED_PYTHON"]
     assert any(step.get("with", {}).get("python-version") == "3.x" for step in drift["steps"])
+
+
+# -- a course folder moved after `make install` -----------------------------------------------
+def make_with_env_made_for(tmp_path, folder, *goals):
+    """`make -n GOALS` with ENV an environment whose bin/jupyter names `folder`/bin/python as
+    its interpreter, as pip and uv write it (the folder the environment was made in)."""
+    env = tmp_path / "env"
+    (env / "bin").mkdir(parents=True)
+    (env / "bin" / "jupyter").write_text(f"#!{folder}/bin/python\nimport sys\n")
+    return subprocess.run(["make", "-n", f"ENV={env}", *goals], cwd=ROOT,
+                          capture_output=True, text=True)
+
+
+def test_make_stops_with_the_fix_when_the_course_folder_has_moved(tmp_path):
+    done = make_with_env_made_for(tmp_path, "/home/student/Downloads/mlp-course/.venv", "lab")
+    assert done.returncode != 0
+    assert "made in /home/student/Downloads/mlp-course/.venv" in done.stderr
+    assert "make clean && make lab" in done.stderr
+
+
+def test_make_clean_still_runs_when_the_course_folder_has_moved(tmp_path):
+    done = make_with_env_made_for(tmp_path, "/home/student/Downloads/mlp-course/.venv", "clean")
+    assert done.returncode == 0, done.stderr
+    assert "rm -rf" in done.stdout
+
+
+def test_make_runs_in_the_folder_its_environment_was_made_in(tmp_path):
+    done = make_with_env_made_for(tmp_path, tmp_path / "env", "lab")
+    assert done.returncode == 0, done.stderr
+    assert "jupyter lab" in done.stdout
