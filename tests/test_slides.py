@@ -287,12 +287,12 @@ def test_deck_loads_nothing_from_the_network(notebook):
 POLL_MS = 50
 
 
-def open_offline(browser, url, motion="reduce"):
+def open_offline(browser, url):
     """A page at url whose requests beyond file:, data: and localhost all fail, seen by a
     reader who asked the system for reduced motion (rise.css then fades nothing in, so an
-    audit has no transition to wait out); motion="no-preference" for everyone else."""
+    audit has no transition to wait out; `page.emulate_media` changes it)."""
     context = browser.new_context(viewport={"width": 1280, "height": 720},
-                                  reduced_motion=motion)
+                                  reduced_motion="reduce")
     page = context.new_page()
     page.problems, page.external = [], []
 
