@@ -93,7 +93,8 @@ AT_END = ("document.querySelector('.reveal .controls') !== null && document.quer
 
 @pytest.fixture(scope="module")
 def lab(browser, jupyter_lab):
-    """JupyterLab's page, loaded once: both RISE walks open their notebooks in it."""
+    """JupyterLab's page, loaded once: the folded-solution test and both RISE walks open
+    their notebooks in it."""
     if not CHROMIUM.exists():
         pytest.skip("chromium is not installed (apt-get install chromium)")
     base, token = jupyter_lab
