@@ -33,9 +33,10 @@ def empty_home(tmp_path, monkeypatch):
 
 
 def rewrite(path, edit):
-    """Decompress a gzip file, apply edit(bytes) -> bytes, and compress it back."""
+    """Decompress a gzip file, apply edit(bytes) -> bytes, and compress it back (at the
+    fastest level: 0.2 s, not 3 s, for the 7.8 MB of the test images)."""
     raw = gzip.decompress(path.read_bytes())
-    path.write_bytes(gzip.compress(edit(raw)))
+    path.write_bytes(gzip.compress(edit(raw), compresslevel=1))
 
 
 def copy_into_cache(name):
