@@ -295,6 +295,13 @@ NOWHERE = {"server": "http://127.0.0.1:9", "bypass": "<-loopback>, 127.0.0.1"}
 LOCAL = ("file:", "data:", "blob:", "http://127.0.0.1")
 
 
+def wait_typeset(page):
+    """Until MathJax has loaded in the page and typeset it."""
+    page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise",
+                           polling=POLL_MS, timeout=30_000)
+    page.evaluate("MathJax.startup.promise")
+
+
 def open_offline(browser, url):
     """A page at url whose requests beyond file:, data: and 127.0.0.1 all fail (listed in
     page.external), seen by a reader who asked the system for reduced motion (rise.css then
@@ -333,9 +340,7 @@ def static_walk(request, browser):
     page = open_offline(browser, deck_of(notebook).as_uri())
     page.wait_for_function("window.Reveal && Reveal.isReady()", polling=POLL_MS,
                            timeout=30_000)
-    page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise",
-                           polling=POLL_MS, timeout=30_000)
-    page.evaluate("MathJax.startup.promise")
+    wait_typeset(page)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SHOTS / f"{notebook.stem}-title.png")
     loaded = page.evaluate("""() => ({
@@ -519,9 +524,7 @@ def notebook_page(request, browser):
     if not CHROMIUM.exists():
         pytest.skip("chromium is not installed (apt-get install chromium)")
     page = open_offline(browser, page_of(request.param).as_uri())
-    page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise",
-                           polling=POLL_MS, timeout=30_000)
-    page.evaluate("MathJax.startup.promise")
+    wait_typeset(page)
     load_axe(page)
     found = {"axe": serious(page), "alts": page.evaluate(
         "Array.from(document.querySelectorAll('.jp-OutputArea-output img'))"
