@@ -13,7 +13,7 @@ import urllib.request
 
 import nbformat
 import pytest
-from conftest import CHROMIUM, ROOT
+from conftest import ROOT
 from test_slides import (
     METRICS,
     MOVING,
@@ -95,8 +95,6 @@ AT_END = ("document.querySelector('.reveal .controls') !== null && document.quer
 def lab(browser, jupyter_lab):
     """JupyterLab's page, loaded once: the folded-solution test and both RISE walks open
     their notebooks in it."""
-    if not CHROMIUM.exists():
-        pytest.skip("chromium is not installed (apt-get install chromium)")
     base, token = jupyter_lab
     page = open_offline(browser, f"{base}/lab?reset&token={token}")
     page.set_viewport_size({"width": 1280, "height": 900})  # a solution and 2 cells above it

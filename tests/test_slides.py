@@ -1,19 +1,17 @@
 """The static decks and the notebook pages: current, offline, readable, accessible.
 
-The browser tests drive Debian's chromium (/usr/bin/chromium) through Playwright,
-headless, and are skipped with a reason when it is not installed.
+The browser tests drive Debian's chromium (conftest.CHROMIUM: its headless shell, or the
+desktop browser) through Playwright, and are skipped with a reason when it is not installed.
 """
 import hashlib
 import re
 
 import nbformat
 import pytest
-from conftest import CHROMIUM, ROOT
+from conftest import CHROMIUM, DESKTOP_CHROMIUM, ROOT, launch
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SHOTS = ROOT / "slides" / "screenshots"
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="chromium is not installed (apt-get install chromium)")
 ids = [p.stem for p in NOTEBOOKS]
 
 # Readable from the back of a hall, at the decks' 1280x720 (sizes as rendered, in CSS px).
@@ -257,7 +255,7 @@ def tab_stops(page):
         if stop is None or any(stop["key"] == s["key"] for s in stops):
             break
         stops.append(stop)
-    return stops
+    return [{k: v for k, v in stop.items() if k != "key"} for stop in stops]
 
 
 def test_there_are_two_notebooks_and_two_decks():
@@ -328,19 +326,42 @@ def test_static_deck_renders_offline(static_walk):
     assert loaded["external"] == [] and loaded["problems"] == []
 
 
+def open_deck(browser, notebook):
+    """The notebook's static deck, offline (open_offline), ready and typeset."""
+    page = open_offline(browser, deck_of(notebook).as_uri())
+    page.wait_for_function("window.Reveal && Reveal.isReady()", polling=POLL_MS,
+                           timeout=30_000)
+    wait_typeset(page)
+    return page
+
+
+def show_slide(page, number):
+    """The deck's slide `number` (from 0, in reading order) on screen, all fragments shown."""
+    page.evaluate(f"(at => Reveal.slide(at.h, at.v || 0, 999))"
+                  f"(Reveal.getIndices(Reveal.getSlides()[{number}]))")
+
+
+def read_slide(page, number):
+    """The slide shown (the deck's slide `number`, from 0): what METRICS measures, what
+    axe-core finds (on the first slide, in the whole page and its controls; then in the
+    slide alone, the rest being hidden), its heading and figures' text alternatives, its
+    Tab stops, and whether it shows an equation."""
+    within = "html" if number == 0 else ".reveal .slides section.present"
+    shown = page.evaluate(f"""() => ({{metrics: ({METRICS})(), slide: ({SLIDE_A11Y})(),
+        equation: document.querySelector('.reveal .slides section.present mjx-container')
+          !== null}})""")  # one round trip: it took three
+    return {"metrics": shown["metrics"], "axe": serious(page, within, others_out=number > 0),
+            "slide": shown["slide"], "tab": tab_stops(page), "equation": shown["equation"]}
+
+
 @pytest.fixture(scope="module", params=NOTEBOOKS, ids=ids)
 def static_walk(request, browser):
     """A static deck as loaded (offline: what it shows, what it asked the network for), then
     every slide, all fragments shown: what METRICS measures, what axe-core finds (WCAG 2.1 A
     and AA), and where Tab goes; what moves as a fragment shows. One walk serves the tests
     below."""
-    if not CHROMIUM.exists():
-        pytest.skip("chromium is not installed (apt-get install chromium)")
     notebook = request.param
-    page = open_offline(browser, deck_of(notebook).as_uri())
-    page.wait_for_function("window.Reveal && Reveal.isReady()", polling=POLL_MS,
-                           timeout=30_000)
-    wait_typeset(page)
+    page = open_deck(browser, notebook)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SHOTS / f"{notebook.stem}-title.png")
     loaded = page.evaluate("""() => ({
@@ -350,19 +371,11 @@ def static_walk(request, browser):
           .map(e => e.textContent),
         images: Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)})""")
     load_axe(page)
-    slides = page.evaluate("Reveal.getSlides().map(s => Reveal.getIndices(s))")
     walk = []
-    for number, at in enumerate(slides):
-        page.evaluate(f"Reveal.slide({at['h']}, {at['v'] or 0}, 999)")  # all fragments shown
-        # the page and its controls once, then each slide (its section; the rest is hidden)
-        within = "html" if number == 0 else ".reveal .slides section.present"
-        shown = page.evaluate(f"""() => ({{metrics: ({METRICS})(), slide: ({SLIDE_A11Y})(),
-            equation: document.querySelector('.reveal .slides section.present mjx-container')
-              !== null}})""")  # one round trip: it took three
-        walk.append({"metrics": shown["metrics"],
-                     "axe": serious(page, within, others_out=number > 0),
-                     "slide": shown["slide"], "tab": tab_stops(page)})
-        if "equation_on" not in loaded and shown["equation"]:
+    for number in range(loaded["slides"]):
+        show_slide(page, number)
+        walk.append(read_slide(page, number))
+        if "equation_on" not in loaded and walk[-1]["equation"]:
             loaded["equation_on"] = number + 1  # the first slide with an equation
             page.screenshot(path=SHOTS / f"{notebook.stem}-equation.png")
     # The keyboard alone: from the first slide, PageDown (next slide or fragment) to the end.
@@ -379,6 +392,34 @@ def static_walk(request, browser):
                          "problems": list(page.problems)}
     page.context.close()
     return notebook, walk
+
+
+@pytest.fixture(scope="module")
+def desktop_chromium(playwright):
+    """Debian's desktop chromium, beside the headless shell the tests drive."""
+    if CHROMIUM == DESKTOP_CHROMIUM:
+        pytest.skip("the tests drive the desktop chromium itself: nothing to compare")
+    chromium = launch(playwright, DESKTOP_CHROMIUM)
+    yield chromium
+    chromium.close()
+
+
+def test_desktop_chromium_reads_two_slides_as_the_tests_chromium_does(static_walk,
+                                                                      desktop_chromium):
+    # the title slide (the page, its controls) and the first with an equation
+    notebook, walk = static_walk
+    page = open_deck(desktop_chromium, notebook)
+    load_axe(page)
+    numbers = [0, walk[0]["loaded"]["equation_on"] - 1]
+    seen = {}
+    for number in numbers:
+        show_slide(page, number)
+        seen[number] = read_slide(page, number)
+    page.context.close()
+    differ = {f"slide {number + 1}, {key}": {"desktop": value, "tests": walk[number][key]}
+              for number in numbers for key, value in seen[number].items()
+              if value != walk[number][key]}
+    assert not differ, f"the two chromium builds read the deck differently: {differ}"
 
 
 # CSS transitions and animations running in the slideshow now (reveal.js's, JupyterLab's).
@@ -423,7 +464,6 @@ def audit(browser, body, draw=""):
         page.context.close()
 
 
-@needs_chromium
 def test_offline_page_sends_a_request_beyond_this_machine_nowhere_and_lists_it(browser):
     page = open_offline(browser, "about:blank")
     failures = []
@@ -435,13 +475,11 @@ def test_offline_page_sends_a_request_beyond_this_machine_nowhere_and_lists_it(b
     assert failures == ["net::ERR_PROXY_CONNECTION_FAILED"] * 2  # stopped before the network
 
 
-@needs_chromium
 def test_axe_audit_sees_low_contrast_text_under_an_empty_canvas(browser):
     found = audit(browser, '<p style="color: #b0b0b0">grey on white, 2.2:1</p>')
     assert [v.split(":")[0] for v in found] == ["color-contrast"]
 
 
-@needs_chromium
 def test_axe_audit_leaves_a_canvas_drawn_on_in_the_page(browser):
     # one opaque pixel, the last one: the emptiness test must read every pixel to the end
     found = audit(browser, '<p style="color: #b0b0b0">grey on white, 2.2:1</p>',
@@ -450,13 +488,11 @@ def test_axe_audit_leaves_a_canvas_drawn_on_in_the_page(browser):
     assert [v.split(" (")[0] for v in found] == ["color-contrast undetermined"]
 
 
-@needs_chromium
 def test_axe_audit_reports_text_the_colour_of_its_background(browser):
     found = audit(browser, '<p style="color: #fff">white on white</p>')
     assert [v.split(":")[0] for v in found] == ["color-contrast undetermined (equalRatio)"]
 
 
-@needs_chromium
 def test_axe_audit_of_one_slide_sees_it_and_puts_the_other_slides_back(browser):
     page = open_offline(browser, "about:blank")
     page.set_content('<!doctype html><html lang="en"><head><title>deck</title></head><body>'
@@ -521,8 +557,6 @@ def test_every_static_slide_is_readable_and_fits(static_walk):
 def notebook_page(request, browser):
     """A notebook's page (slides/NAME.notebook.html) at 1280x720, then at 200 % zoom (a
     640x360 viewport at twice the pixel density): axe-core's findings and its figures."""
-    if not CHROMIUM.exists():
-        pytest.skip("chromium is not installed (apt-get install chromium)")
     page = open_offline(browser, page_of(request.param).as_uri())
     wait_typeset(page)
     load_axe(page)
@@ -566,7 +600,6 @@ def test_deck_links_its_notebook_page(notebook_page):
     assert f'class="course-page-link" href="{page_of(notebook).name}"' in html
 
 
-@needs_chromium
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids)
 def test_static_deck_prints_one_pdf_page_per_slide_and_fragment(browser, notebook):
     # a slide taller than 720 px would spill onto extra pages
