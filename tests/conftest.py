@@ -62,7 +62,7 @@ def pytest_collection_modifyitems(items):
 # shell (package chromium-headless-shell: the same Blink and V8, without the desktop around
 # them). The tests drive the shell when it is installed: per page it takes a quarter of the
 # desktop browser's CPU time to open and a third to answer each call (CHANGELOG, 2026-12-08).
-# test_slides checks that the two see a deck's first slide alike.
+# test_slides checks that the two read two slides of each deck alike.
 DESKTOP_CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_SHELL = Path("/usr/bin/chromium-headless-shell")
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM")
