@@ -5,7 +5,7 @@
 #   make test    set up (first time only) and run the whole test suite
 #   make slides  build the static reveal.js decks in slides/ from the notebooks
 #   make data    fetch and verify Fashion-MNIST (Debian's copy, or a download)
-#   make spread  measure every notebook quantity on seeds 0-9 (SPREAD_SEEDS="0 1 ..."), store
+#   make spread  measure every notebook quantity on seeds 0-9 (and 0-2 with other numerics), store
 #                it in notebooks/course/spread.json and README's tables (resumes if stopped)
 #   make bench   time each notebook and its longest cell against compiled Keras
 #   make mutants put realistic bugs into copies of the course; check each is caught

@@ -111,6 +111,22 @@ def test_readme_checks_table_is_generated_from_the_registry_and_the_spread_file(
         "`make readme`")
 
 
+def test_other_numerics_are_measured_against_the_same_seeds_default_run():
+    spread_ = {"sgd_step": {"0": 1.0, "1": 3.0, "0 avx2": 2.0, "1 avx2": 3.0,
+                            "0 one-core": 1.0, "1 one-core": 3.0}}
+    moves = spread.other_numerics(spread_, list(spread_["sgd_step"]))
+    sd = 2 ** 0.5  # of the default runs, 1.0 and 3.0
+    assert moves["avx2"] == (1 / sd, registry.CHECKS["sgd_step"].name, 1, 2)
+    assert moves["one-core"] == (0.0, "", 2, 2)
+
+
+def test_every_variant_of_the_spread_runs_is_stored():
+    runs = {row["run"] for row in STORED["rows"]}
+    missing = [f"{s} {v}" for v in spread.VARIANTS if v != "default"
+               for s in spread.VARIANT_SEEDS if f"{s} {v}" not in runs]
+    assert not missing, f"runs of other numerics not stored: {missing}; run `make spread`"
+
+
 VERDICT = re.compile(r"\*\*(?:No clear difference between (.+?) and (.+?)\*\*|"
                      r"(.+?) is (?:higher|lower) than (.+?): )")
 

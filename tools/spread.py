@@ -8,17 +8,17 @@ versions, the date and the code's fingerprint) and the "Checks" table in README.
 Finished runs are kept in .spread-cache/ and not redone after an interruption, as long as
 the code has not changed.
 
-    python tools/spread.py                         seeds 0-9 (about 20 min on 2 cores)
+    python tools/spread.py                seeds 0-9, and seeds 0-2 with each of the other
+                                          numerics (VARIANTS): 19 runs, 15-20 min on 2 cores
     SPREAD_SEEDS="0 1 2" python tools/spread.py    other seeds
-    python tools/spread.py --variants default onednn-off one-core   other numerics too
-    python tools/spread.py --variants default onednn-off one-core --variant-seeds 0 1 2
-                                                   ...the other numerics on seeds 0-2 only
-    python tools/spread.py --readme                only rewrite README's table from the file
+    python tools/spread.py --variants default      the seeds alone, no other numerics
+    python tools/spread.py --readme       only rewrite README's table from the file
 """
 
 import argparse
 import datetime
 import json
+import math
 import os
 import re
 import statistics
@@ -41,7 +41,11 @@ VARIANTS = {  # name: (extra environment, command prefix)
     "default": ({}, []),
     "onednn-off": ({"TF_ENABLE_ONEDNN_OPTS": "0"}, []),
     "one-core": ({}, ["taskset", "-c", "0"]),
+    # oneDNN's matrix products as on a CPU without AVX-512 (most laptops); on one without
+    # AVX-512, the same runs as the default
+    "avx2": ({"ONEDNN_MAX_CPU_ISA": "AVX2"}, []),
 }
+VARIANT_SEEDS = [0, 1, 2]  # the seeds each of the other numerics runs on
 
 
 def run_label(seed, variant):
@@ -163,7 +167,7 @@ def readme_table(stored):
              f"{stored['seconds'] / len(runs):.0f} s a run.", "",
              "| check | catches | runs | lowest | mean | highest | sd | limit | worst margin |",
              "|---|---|---|---|---|---|---|---|---|"]
-    roundoff = []
+    roundoff, margins = [], []
     for key, entry in registry.CHECKS.items():
         values = list(spread.get(key, {}).values())
         if entry.spread:
@@ -180,6 +184,7 @@ def readme_table(stored):
             continue
         sd = statistics.stdev(values) if len(values) > 1 else 0.0
         margin = min(min(v - low, high - v) for v in values)
+        margins.append(margin)
         lines.append(f"| {name} | {entry.catches} | {len(values)} | {fmt(min(values))} | "
                      f"{fmt(statistics.mean(values))} | {fmt(max(values))} | {fmt(sd)} | "
                      f"{limit} | {fmt(margin)} |")
@@ -194,7 +199,48 @@ def readme_table(stored):
               f"The round-off checks allow {registry.ROUNDOFF_LIMIT} u, "
               f"{registry.ROUNDOFF_LIMIT / max(roundoff, default=1):.0f} times the worst "
               f"measured ({max(roundoff, default=0):.2g} u); the other checks are exact."]
+    moves = other_numerics(spread, runs)
+    if moves:
+        lines += ["", "**Other numerics.** Against the same seed's default run: " + "; ".join(
+            f"{NUMERICS.get(v, v)}, " + (f"all {n} values of the checks are bit-identical"
+                                         if worst == 0 else
+                                         f"a check's value moves by at most {worst:.1f} × its "
+                                         f"seed-to-seed standard deviation ({name}), and {same} "
+                                         f"of the {n} values are bit-identical")
+            for v, (worst, name, same, n) in moves.items()) + ". " +
+            ("Every run lies inside every limit, these included (the worst margin above)."
+             if min(margins) >= 0 else "Some runs lie outside a limit (above).")]
     return "\n".join(lines)
+
+
+NUMERICS = {"onednn-off": "with oneDNN off", "one-core": "on one core",
+            "avx2": "with oneDNN held to AVX2"}
+
+
+def other_numerics(spread, runs):
+    """{variant: (largest move, the check it moved, values bit-identical, values)}: each
+    check's value in a variant's run against the same seed's default run, in units of the
+    check's standard deviation over the default seeds."""
+    from course import registry
+
+    moves = {}
+    for run in runs:
+        seed, _, variant = run.partition(" ")
+        if not variant:
+            continue
+        worst, name, same, n = moves.get(variant, (0.0, "", 0, 0))
+        for key, entry in registry.CHECKS.items():
+            values = spread.get(key, {})
+            if run not in values or seed not in values:
+                continue
+            default = [values[r] for r in values if r.isdigit()]
+            sd = statistics.stdev(default) if len(default) > 1 else 0.0
+            move = abs(values[run] - values[seed])
+            n, same = n + 1, same + (move == 0)
+            if move and (move / sd if sd else math.inf) > worst:
+                worst, name = move / sd if sd else math.inf, entry.name
+        moves[variant] = (worst, name, same, n)
+    return moves
 
 
 def replace_in_readme(begin, end, table):
@@ -213,9 +259,9 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+",
                         default=[int(s) for s in os.environ.get("SPREAD_SEEDS", "").split()]
                         or list(range(10)))
-    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=["default"])
-    parser.add_argument("--variant-seeds", type=int, nargs="+",
-                        help="seeds for the variants other than default (default: --seeds)")
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--variant-seeds", type=int, nargs="+", default=VARIANT_SEEDS,
+                        help="seeds for the variants other than default")
     parser.add_argument("--readme", action="store_true", help="only rewrite README's table")
     parser.add_argument("--execute", help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
