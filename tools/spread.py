@@ -37,13 +37,13 @@ SPREAD_FILE = seeds.SPREAD_FILE
 CACHE = ROOT / ".spread-cache"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- spread table: begin -->", "<!-- spread table: end -->"
-VARIANTS = {  # name: (extra environment, command prefix)
-    "default": ({}, []),
-    "onednn-off": ({"TF_ENABLE_ONEDNN_OPTS": "0"}, []),
-    "one-core": ({}, ["taskset", "-c", "0"]),
+VARIANTS = {  # name: (how the README names it, extra environment, command prefix)
+    "default": ("by default", {}, []),
+    "onednn-off": ("with oneDNN off", {"TF_ENABLE_ONEDNN_OPTS": "0"}, []),
+    "one-core": ("on one core", {}, ["taskset", "-c", "0"]),
     # oneDNN's matrix products as on a CPU without AVX-512 (most laptops); on one without
     # AVX-512, the same runs as the default
-    "avx2": ({"ONEDNN_MAX_CPU_ISA": "AVX2"}, []),
+    "avx2": ("with oneDNN held to AVX2", {"ONEDNN_MAX_CPU_ISA": "AVX2"}, []),
 }
 VARIANT_SEEDS = [0, 1, 2]  # the seeds each of the other numerics runs on
 
@@ -71,7 +71,7 @@ def execute_lecture(record):
 
 def run(seed, variant, record):
     """Run both notebooks once (a fresh process, so taskset applies to the kernels)."""
-    extra_env, prefix = VARIANTS[variant]
+    _, extra_env, prefix = VARIANTS[variant]
     env = {**os.environ, **extra_env, "COURSE_SEED": str(seed)}
     record.unlink(missing_ok=True)
     start = time.perf_counter()
@@ -201,20 +201,8 @@ def readme_table(stored):
               f"measured ({max(roundoff, default=0):.2g} u); the other checks are exact."]
     moves = other_numerics(spread, runs)
     if moves:
-        lines += ["", "**Other numerics.** Against the same seed's default run: " + "; ".join(
-            f"{NUMERICS.get(v, v)}, " + (f"all {n} values of the checks are bit-identical"
-                                         if worst == 0 else
-                                         f"a check's value moves by at most {worst:.1f} × its "
-                                         f"seed-to-seed standard deviation ({name}), and {same} "
-                                         f"of the {n} values are bit-identical")
-            for v, (worst, name, same, n) in moves.items()) + ". " +
-            ("Every run lies inside every limit, these included (the worst margin above)."
-             if min(margins) >= 0 else "Some runs lie outside a limit (above).")]
+        lines += ["", numerics_sentence(moves, inside=min(margins) >= 0)]
     return "\n".join(lines)
-
-
-NUMERICS = {"onednn-off": "with oneDNN off", "one-core": "on one core",
-            "avx2": "with oneDNN held to AVX2"}
 
 
 def other_numerics(spread, runs):
@@ -236,11 +224,26 @@ def other_numerics(spread, runs):
             default = [values[r] for r in values if r.isdigit()]
             sd = statistics.stdev(default) if len(default) > 1 else 0.0
             move = abs(values[run] - values[seed])
+            scaled = 0.0 if move == 0 else move / sd if sd else math.inf
             n, same = n + 1, same + (move == 0)
-            if move and (move / sd if sd else math.inf) > worst:
-                worst, name = move / sd if sd else math.inf, entry.name
+            if scaled > worst:
+                worst, name = scaled, entry.name
         moves[variant] = (worst, name, same, n)
     return moves
+
+
+def numerics_sentence(moves, inside):
+    """The README's sentence on other_numerics(); inside: every run within every limit."""
+    parts = []
+    for variant, (worst, name, same, n) in moves.items():
+        how = VARIANTS[variant][0] if variant in VARIANTS else variant
+        parts.append(f"{how}, all {n} values of the checks are bit-identical" if worst == 0
+                     else f"{how}, a check's value moves by at most {worst:.1f} × its "
+                          f"seed-to-seed standard deviation ({name}), and {same} of the {n} "
+                          "values are bit-identical")
+    return ("**Other numerics.** Against the same seed's default run: " + "; ".join(parts) +
+            ". " + ("Every run lies inside every limit, these included (the worst margin "
+                    "above)." if inside else "Some runs lie outside a limit (above)."))
 
 
 def replace_in_readme(begin, end, table):
