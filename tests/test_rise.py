@@ -19,6 +19,7 @@ from test_slides import (
     MOVING,
     NOTEBOOKS,
     POLL_MS,
+    PRESENT,
     SHOTS,
     axe_report,
     count_cells,
@@ -230,7 +231,7 @@ def rise_walk(request, lab):
     for _ in range(slide_count(notebook) + count_cells(notebook, "fragment") + 3):
         look = rise.evaluate(LOOK)
         if look["new"]:
-            within = ".reveal" if not walk else ".reveal .slides section.present"
+            within = ".reveal" if not walk else PRESENT
             walk.append({"moving": look["moving"], "metrics": look["metrics"],
                          "axe": serious(rise, within, others_out=len(walk) > 0)})
             if look["equation"]:

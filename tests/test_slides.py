@@ -19,6 +19,10 @@ MIN_PX = {"text": 28, "code": 22, "output": 20}
 MIN_FIGURE_WIDTH = 640  # half the slide
 MIN_LABEL_PX = 18  # a figure's smallest text (tick labels, titles), as scaled on the slide
 
+# The slide shown: reveal.js marks it present, and, in a vertical stack, the stack around it
+# too (class "stack"); a bare `section.present` finds the stack first, with every slide in it.
+PRESENT = ".reveal .slides section.present:not(.stack)"
+
 # Measures the slide on screen: the smallest font of each kind of text, each figure's
 # drawn width and label size, overflow, and whether the slide number hits the controls.
 METRICS = r"""() => {
@@ -346,10 +350,10 @@ def read_slide(page, number):
     axe-core finds (on the first slide, in the whole page and its controls; then in the
     slide alone, the rest being hidden), its heading and figures' text alternatives, its
     Tab stops, and whether it shows an equation."""
-    within = "html" if number == 0 else ".reveal .slides section.present"
+    within = "html" if number == 0 else PRESENT
     shown = page.evaluate(f"""() => ({{metrics: ({METRICS})(), slide: ({SLIDE_A11Y})(),
-        equation: document.querySelector('.reveal .slides section.present mjx-container')
-          !== null}})""")  # one round trip: it took three
+        equation: document.querySelector('{PRESENT} mjx-container') !== null}})""")
+    # one round trip: it took three
     return {"metrics": shown["metrics"], "axe": serious(page, within, others_out=number > 0),
             "slide": shown["slide"], "tab": tab_stops(page), "equation": shown["equation"]}
 
@@ -493,18 +497,19 @@ def test_axe_audit_reports_text_the_colour_of_its_background(browser):
     assert [v.split(":")[0] for v in found] == ["color-contrast undetermined (equalRatio)"]
 
 
-def test_axe_audit_of_one_slide_sees_it_and_puts_the_other_slides_back(browser):
+def test_axe_audit_of_one_slide_sees_it_alone_in_its_stack_and_puts_the_others_back(browser):
     page = open_offline(browser, "about:blank")
     page.set_content('<!doctype html><html lang="en"><head><title>deck</title></head><body>'
                      '<div class="reveal"><div class="slides"><section><p>first</p></section>'
                      '<section class="stack present"><section><p>up</p> <p>two</p></section>'
                      '<section class="present"><p style="color: #b0b0b0">grey on white, '
-                     '2.2:1</p></section><section><p>down</p></section></section>'
+                     '2.2:1</p></section><section><p style="color: #c0c0c0">down, 1.8:1, '
+                     'not shown</p></section></section>'
                      '<section><h2>last</h2>text</section></div></div></body></html>')
     load_axe(page)
     deck = "document.querySelector('.reveal .slides').innerHTML"
     before = page.evaluate(deck)
-    found = serious(page, ".reveal .slides section.present:not(.stack)", others_out=True)
+    found = serious(page, PRESENT, others_out=True)
     after = page.evaluate(deck)
     page.context.close()
     assert [v.split(":")[0] for v in found] == ["color-contrast"]
