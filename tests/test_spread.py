@@ -127,6 +127,15 @@ def test_every_variant_of_the_spread_runs_is_stored():
     assert not missing, f"runs of other numerics not stored: {missing}; run `make spread`"
 
 
+def test_cpu_name_tells_generations_with_one_model_name_apart(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\ncpu family\t: 25\nmodel\t\t: 1\n"
+                       "model name\t: AMD EPYC\nflags\t\t: fpu sse2 avx avx2 fma\n")
+    assert spread.cpu_name(cpuinfo) == "AMD EPYC (family 25, model 1), AVX2"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: ARMv8 Processor rev 0\n")
+    assert spread.cpu_name(cpuinfo) == "ARMv8 Processor rev 0"  # no x86 flags to read
+
+
 VERDICT = re.compile(r"\*\*(?:No clear difference between (.+?) and (.+?)\*\*|"
                      r"(.+?) is (?:higher|lower) than (.+?): )")
 

@@ -132,17 +132,23 @@ def write_file(fingerprint, rows, seconds, seeds, variants):
     SPREAD_FILE.write_text(json.dumps(stored, indent=1) + "\n")
 
 
-def cpu_name():
-    """The CPU's model name and its widest vector instructions ("AMD EPYC, AVX2"): one model
-    name covers CPUs with and without AVX-512, which moves TensorFlow's matrix products most."""
+def cpu_name(cpuinfo=Path("/proc/cpuinfo")):
+    """The CPU's model name, its family and model numbers, and its widest vector
+    instructions ("AMD EPYC (family 25, model 1), AVX2"): a cloud VM's model name is often
+    the product line alone, shared by generations with and without AVX-512, which moves
+    TensorFlow's matrix products most; the numbers tell the generations apart."""
     try:
-        text = Path("/proc/cpuinfo").read_text()
+        text = cpuinfo.read_text()
         name = re.search(r"model name\s*:\s*(.*)", text).group(1).strip()
     except (OSError, AttributeError):
         return "unknown CPU"
     flags = re.search(r"^flags\s*:(.*)$", text, re.MULTILINE)
     if flags is None:  # not an x86 CPU
         return name
+    family = re.search(r"^cpu family\s*:\s*(\d+)", text, re.MULTILINE)
+    model = re.search(r"^model\s*:\s*(\d+)", text, re.MULTILINE)
+    if family and model:
+        name += f" (family {family.group(1)}, model {model.group(1)})"
     widest = next((isa for flag, isa in [("avx512f", "AVX-512"), ("avx2", "AVX2")]
                    if flag in flags.group(1).split()), "no AVX2")
     return f"{name}, {widest}"
