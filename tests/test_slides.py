@@ -351,9 +351,9 @@ def read_slide(page, number):
     slide alone, the rest being hidden), its heading and figures' text alternatives, its
     Tab stops, and whether it shows an equation."""
     within = "html" if number == 0 else PRESENT
+    # one round trip (it took three)
     shown = page.evaluate(f"""() => ({{metrics: ({METRICS})(), slide: ({SLIDE_A11Y})(),
         equation: document.querySelector('{PRESENT} mjx-container') !== null}})""")
-    # one round trip: it took three
     return {"metrics": shown["metrics"], "axe": serious(page, within, others_out=number > 0),
             "slide": shown["slide"], "tab": tab_stops(page), "equation": shown["equation"]}
 
