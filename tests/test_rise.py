@@ -21,6 +21,7 @@ from test_slides import (
     POLL_MS,
     PRESENT,
     SHOTS,
+    SHOWN,
     axe_report,
     count_cells,
     count_figures,
@@ -184,7 +185,7 @@ def test_exercise_solution_is_folded_in_jupyterlab_until_opened(lab):
 
 
 # Where the walk is: the slide shown (marked when first seen) and how many fragments show.
-STATE = ("() => Array.from(document.querySelectorAll('.reveal .slides section.present')).pop()"
+STATE = (f"() => {SHOWN}"
          ".dataset.measured + ':' + document.querySelectorAll('.reveal .fragment.visible').length")
 # One step of the walk, in one round trip: is the slide shown new (then what is moving on it,
 # METRICS, and has it an equation), is this the end (AT_END), and STATE. On a slide seen
@@ -192,7 +193,7 @@ STATE = ("() => Array.from(document.querySelectorAll('.reveal .slides section.pr
 # its audit (BLUR), which sees the page as RISE left it.
 BLUR = "document.activeElement && document.activeElement.blur()"
 LOOK = f"""() => {{
-  const slide = Array.from(document.querySelectorAll('.reveal .slides section.present')).pop();
+  const slide = {SHOWN};
   const look = {{new: slide.dataset.measured === undefined}};
   if (look.new) {{
     slide.dataset.measured = String(Math.random());

@@ -22,12 +22,12 @@ MIN_LABEL_PX = 18  # a figure's smallest text (tick labels, titles), as scaled o
 # The slide shown: reveal.js marks it present, and, in a vertical stack, the stack around it
 # too (class "stack"); a bare `section.present` finds the stack first, with every slide in it.
 PRESENT = ".reveal .slides section.present:not(.stack)"
+SHOWN = f"document.querySelector('{PRESENT}')"  # the slide shown, in the page's JavaScript
 
 # Measures the slide on screen: the smallest font of each kind of text, each figure's
 # drawn width and label size, overflow, and whether the slide number hits the controls.
 METRICS = r"""() => {
-  const present = Array.from(document.querySelectorAll('.reveal .slides section.present'));
-  const slide = present[present.length - 1];
+  const slide = """ + SHOWN + r""";
   const slides = document.querySelector('.reveal .slides');
   const scale = slides.getBoundingClientRect().width / slides.offsetWidth;
   const shown = el => el.getClientRects().length > 0;
@@ -225,7 +225,7 @@ def axe_report(found):
 # The current slide's heading (what a screen reader's heading list shows) and the text
 # alternatives of its figures.
 SLIDE_A11Y = r"""() => {
-  const slide = Array.from(document.querySelectorAll('.reveal .slides section.present')).pop();
+  const slide = """ + SHOWN + r""";
   const heading = slide.querySelector('h1, h2, h3, h4, h5, h6');
   const alts = Array.from(slide.querySelectorAll('.jp-OutputArea-output img'))
     .map(i => i.getAttribute('alt') || '');
@@ -240,7 +240,7 @@ SLIDE_A11Y = r"""() => {
 FOCUS = r"""() => {
   const el = document.activeElement;
   if (!el || el === document.body || el === document.documentElement) return null;
-  const slide = Array.from(document.querySelectorAll('.reveal .slides section.present')).pop();
+  const slide = """ + SHOWN + r""";
   const inSlides = !!el.closest('.reveal .slides');
   const label = el.getAttribute('aria-label') || el.getAttribute('title') || el.innerText || '';
   return {key: el.dataset.focusKey ??= String(Math.random()), tag: el.tagName,
