@@ -22,10 +22,11 @@ class FashionMNIST(d2l.FashionMNIST):
         self.seed = SEED if seed is None else seed
         self.train, self.val = _data.load_fashion_mnist()  # Keras's cache, verified
 
-    def get_dataloader(self, train):
+    def get_dataloader(self, train, batch_size=None):
+        """d2l's loader of the training or the test set; batch_size: default self.batch_size."""
         X, y = self.train if train else self.val
         X, y = tf.constant(X[..., None]), tf.constant(y, tf.int32)
-        n, size = len(X), self.batch_size
+        n, size = len(X), batch_size or self.batch_size
 
         def order(seed):  # an epoch's order of the examples: shuffled anew, for training
             if not train:
@@ -126,10 +127,13 @@ def runtime_report():
             f"{importlib.metadata.version('d2l')}")
 
 
+EVALUATION_BATCH = 4096  # 16 x training's batch: a 16th of the eager steps, 2-2.6 x faster
+
+
 def evaluate(model, data, train=False):
     """Exact accuracy and mean cross-entropy over every test image (or training image)."""
     correct, loss_sum, n = 0, 0.0, 0
-    for X, y in data.get_dataloader(train):
+    for X, y in data.get_dataloader(train, EVALUATION_BATCH):
         logits, n = model(X), n + len(y)
         loss_sum += float(tf.reduce_sum(
             tf.keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)))

@@ -280,6 +280,17 @@ def test_loader_scales_pixels_to_unit_interval(data):
     assert y.dtype == tf.int32
 
 
+def test_loader_batch_size_cuts_the_same_images_in_the_same_order(data):
+    """evaluate reads the test set in batches of utils.EVALUATION_BATCH, not batch_size."""
+    def joined(batches):  # one batch: every image, then every label
+        images, labels = zip(*batches, strict=True)
+        return tf.concat(images, 0), tf.concat(labels, 0)
+
+    cut = list(data.get_dataloader(False, utils.EVALUATION_BATCH))
+    assert [len(y) for _, y in cut] == [4096, 4096, 1808]
+    assert fingerprints(joined(cut)) == fingerprints(joined(data.get_dataloader(False)))
+
+
 def test_evaluate_counts_every_test_image(data):
     always_class_0 = lambda X: tf.zeros((len(X), 10)) + tf.one_hot([0], 10)  # noqa: E731
     accuracy, loss = utils.evaluate(always_class_0, data)

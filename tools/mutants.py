@@ -69,12 +69,13 @@ MUTANTS = {
     "half-the-data": ("data", "half the training images, each seen twice an epoch", [
         (UTILS, "stateless_shuffle(tf.range(n),", "stateless_shuffle(tf.range(n) % (n // 2),"),
     ], "training_data"),
-    "evaluate-count": ("evaluation", "evaluate counts 256 images per batch (the last has 16)", [
-        (UTILS, "logits, n = model(X), n + len(y)", "logits, n = model(X), n + 256"),
+    "evaluate-count": ("evaluation",
+                       "evaluate counts 4,096 images per batch (the last has 1,808)", [
+        (UTILS, "logits, n = model(X), n + len(y)", "logits, n = model(X), n + EVALUATION_BATCH"),
     ], "evaluate"),
     "evaluate-split": ("evaluation", "evaluate(train=True) reads the test images", [
-        (UTILS, "for X, y in data.get_dataloader(train):",
-         "for X, y in data.get_dataloader(False):"),
+        (UTILS, "for X, y in data.get_dataloader(train, EVALUATION_BATCH):",
+         "for X, y in data.get_dataloader(False, EVALUATION_BATCH):"),
     ], "overfit_gap"),
     "seed": ("setup", "set_seed seeds Python's random only, not TensorFlow", [
         (UTILS, "tf.keras.utils.set_random_seed(SEED if seed is None else seed)",
