@@ -127,7 +127,7 @@ def runtime_report():
             f"{importlib.metadata.version('d2l')}")
 
 
-EVALUATION_BATCH = 4096  # 16 x training's batch: a 16th of the eager steps, 2-2.6 x faster
+EVALUATION_BATCH = 4096  # 16 x training's batch: a 16th of the eager steps, 1.8-2.6 x faster
 
 
 def evaluate(model, data, train=False):
