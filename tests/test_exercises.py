@@ -110,6 +110,10 @@ CASES = {
             ("def relu2(X):\n    return X * (X > 0)", "a comparison gives booleans"),
             ("def relu2(X):\n    return X > 0", "a comparison gives booleans"),
             ("def relu2(X):\n    return X[X > 0]", "ReLU works elementwise"),
+            ("def relu2(X):\n    return tf.clip_by_value(X, 0.0, float('inf'))",
+             "calls `clip_by_value`"),
+            ("def relu2(X):\n    return tf.cast(X > 0, tf.int32) * tf.cast(X, tf.int32)",
+             "Cast to `X.dtype`, not to int32"),
             ("def relu2(X):\n    X * tf.cast(X > 0, X.dtype)", "returns nothing"),
         ], ["def relu2(X):\n    # a relu from a 0/1 mask\n    return X * tf.cast(X > 0, X.dtype)",
             "def relu2(X):\n    return (X + tf.abs(X)) / 2"]),
@@ -156,7 +160,7 @@ CASES = {
             (ONE_UNIT.format(p=30, acc=EVALUATED, why="'b'"), "between 0 and 1"),
             (ONE_UNIT.format(p=0.3, acc=EVALUATED, why="..."), "Now set `why`"),
         ], [ONE_UNIT.format(p=0.9, acc=EVALUATED, why="'b'"),
-            ONE_UNIT.format(p="0.25", acc=f"float({EVALUATED})", why='"b"')]),
+            ONE_UNIT.format(p="0.25", acc=f"float({EVALUATED})", why='" (B) "')]),
     ],
     "02": [
         ("met a `...` still in it", [
@@ -218,7 +222,7 @@ CASES = {
             (REAL_SWEEP.format(sweep="sweep_real", verdict="..."), "Now the verdict"),
         ], [REAL_SWEEP.format(sweep="dict(sweep_real)", verdict="sweep_right"),
             REAL_SWEEP.format(sweep="{w: list(sweep_real[w]) for w in [256, 64, 16]}",
-                              verdict="sweep_right")]),
+                              verdict="sweep_right.capitalize() + '.'")]),
         ("still `...`", [
             ("seeds = [0, 1, 2]\ndiffs = [0, 0, 0]\nverdict = 'no clear difference'",
              "The numbers must come from runs"),
@@ -232,7 +236,7 @@ CASES = {
                       verdict="'no clear difference' if low <= 0 <= high else "
                               "('higher' if m > 0 else 'lower')"),
             LR.format(diffs="[100 * a - 100 * b for a, b in zip(at_03, at_01)]",
-                      verdict="checks.stats.direction(m, p)")]),
+                      verdict="' ' + checks.stats.direction(m, p).upper()")]),
     ],
 }
 

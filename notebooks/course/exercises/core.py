@@ -94,6 +94,14 @@ def number(value, what):
     return float(value)
 
 
+def choice(value):
+    """A text answer as the checks compare it: 'Higher.', ' (B) ' and 'b)' read as 'higher'
+    and 'b'. Anything else comes back as it is."""
+    if not isinstance(value, str):
+        return value
+    return value.strip().strip("().").strip().lower()
+
+
 def calls(function):
     """Every name a function's code uses (its own, and in nested functions and lambdas)."""
     names, codes = set(), [function.__code__]

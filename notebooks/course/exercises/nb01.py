@@ -4,7 +4,7 @@ import numpy as np
 import utils
 
 from course import checks
-from course.exercises.core import Exercise, NotYet, calls, number
+from course.exercises.core import Exercise, NotYet, calls, choice, number
 from course.exercises.core import progress as _progress
 from course.keras2 import tf
 
@@ -17,7 +17,9 @@ def _param_count(sizes):
 
 
 def _relu(relu2):
-    built_in = calls(relu2) & {"maximum", "relu", "ReLU", "relu6", "Activation", "max"}
+    # clip(X, 0, inf) and leaky_relu(X, 0) are a max by other names
+    built_in = calls(relu2) & {"maximum", "relu", "ReLU", "relu6", "leaky_relu", "Activation",
+                                "max", "clip_by_value", "clip"}
     if built_in:
         raise NotYet(f"Your `relu2` calls `{sorted(built_in)[0]}`, a ReLU (or max) that "
                      "TensorFlow already has. Build it from a comparison instead.")
@@ -31,10 +33,13 @@ def _relu(relu2):
     if out.shape != X.shape:
         raise NotYet(f"`relu2(X)` has shape {out.shape}, X has {X.shape}: ReLU works "
                      "elementwise, so the shape must not change.")
+    if out.dtype == tf.bool:
+        raise NotYet(f"`relu2(X)` has dtype bool, X has {X.dtype.name}: a comparison gives "
+                     "booleans; turn a mask into numbers with `tf.cast(mask, X.dtype)`.")
     if out.dtype != X.dtype:
-        raise NotYet(f"`relu2(X)` has dtype {out.dtype.name}, X has {X.dtype.name}: a "
-                     "comparison gives booleans; turn a mask into numbers with "
-                     "`tf.cast(mask, X.dtype)`.")
+        raise NotYet(f"`relu2(X)` has dtype {out.dtype.name}, X has {X.dtype.name}: a ReLU "
+                     "gives back numbers of its input's dtype. Cast to `X.dtype`, not to "
+                     f"{out.dtype.name}.")
     got = np.asarray(out, np.float64)
     if (got[X.numpy() < 0] != 0).any():
         raise NotYet(f"Negative inputs must become 0; relu2({X.numpy()[0].tolist()}) gave "
@@ -252,6 +257,7 @@ def _one_unit(prediction, model, accuracy, data, why):
         raise NotYet(f"`accuracy_1` is {accuracy}, but model_1's test accuracy is not that: "
                      "measure it with `utils.evaluate(model_1, data)[0]`.")
     curve = [p.y for p in model.board.data["val_acc"]]
+    why = choice(why)
     if why not in BOTTLENECK_ANSWERS:
         raise NotYet(f"Measured: {measured:.3f} (you guessed {guess:.2f}). Now set `why` to "
                      "'a', 'b' or 'c'.")

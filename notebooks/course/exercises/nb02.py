@@ -7,7 +7,7 @@ import numpy as np
 import utils
 
 from course import figures, stats
-from course.exercises.core import Exercise, NotYet, number
+from course.exercises.core import Exercise, NotYet, choice, number
 from course.exercises.core import progress as _progress
 from course.keras2 import tf
 
@@ -135,6 +135,7 @@ def _sweep(try_mlp, sweep, seeds, verdict):
     diffs = [100 * (a - b) for a, b in zip(sweep[narrowest], sweep[256])]
     mean, low, high, p = stats.interval(diffs)
     right = stats.direction(mean, p)  # the slides' rule; for one question: 0 outside the 95%
+    verdict = choice(verdict)
     if verdict not in ("higher", "lower", "no clear difference"):
         raise NotYet(f"Now the verdict: is {narrowest} units 'higher', 'lower' or 'no clear "
                      f"difference' against 256? Use checks.interval on the paired differences.")
@@ -195,7 +196,7 @@ def _lr(diffs, verdict, seeds, try_mlp):
                      "on your seeds: 100 * (try_mlp(lr=0.3, seed=s) - try_mlp(lr=0.1, seed=s)).")
     mean, low, high, p = stats.interval(diffs)
     right = stats.direction(mean, p)  # the slides' rule; for one question: 0 outside the 95%
-    if verdict != right:
+    if choice(verdict) != right:
         raise NotYet(f"The 95% interval of the mean difference is {low:+.2f} to {high:+.2f} "
                      "points (`checks.interval(diffs)`). Which verdict does that support: "
                      "does it hold 0, or lie above or below it?")
