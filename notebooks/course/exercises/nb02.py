@@ -53,6 +53,16 @@ init = Exercise(
     "the same model from the same kind of start; only the random draws differ.")
 
 
+def _truth(value):
+    """value as True or False if it is one (Python's, NumPy's or a scalar boolean tensor),
+    else None."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if tf.is_tensor(value) and value.dtype == tf.bool and value.shape.rank == 0:
+        return bool(value)
+    return None
+
+
 def _zero(model, grads, moves):
     variables = list(model.trainable_variables)
     if any(float(tf.reduce_max(tf.abs(v))) != 0 for v in variables[0::2]):
@@ -72,8 +82,8 @@ def _zero(model, grads, moves):
     if nonzero != [bool(tf.reduce_any(g != 0)) for g in theirs]:
         raise NotYet("`grads` are not model_0's gradients: those are zero or not in other "
                      "places. Compute them with `gradients(model_0, X, y)`.")
-    if not isinstance(moves, (list, tuple)) or len(moves) != 4 or \
-            not all(isinstance(m, bool) for m in moves):
+    moves = [_truth(m) for m in moves] if isinstance(moves, (list, tuple)) else None
+    if moves is None or len(moves) != 4 or None in moves:
         raise NotYet("`moves` should be four True/False, one per variable (W1, b1, W2, b2), "
                      "as you predict them.")
     if list(moves) == nonzero:
