@@ -99,7 +99,8 @@ linear_collapse = Exercise(
     "01-2", "Without the ReLU, two layers are one", _collapse,
     ["Drop the ReLU: O = (X W1 + b1) W2 + b2. Multiply out the brackets.",
      "(X W1 + b1) W2 + b2 = X (W1 W2) + (b1 W2 + b2). Matrix products in TensorFlow: "
-     "`A @ B`; a vector times a matrix works the same way."],
+     "`A @ B`, between matrices only: b1 is a vector, so `b1 @ W2` raises. Make it a "
+     "1 × 256 row first (`b1[None, :]`), or use `tf.tensordot(b1, W2, axes=1)`."],
     "W = model.W1 @ model.W2\nb = tf.tensordot(model.b1, model.W2, axes=1) + model.b2",
     "Without a nonlinearity, (X W1 + b1) W2 + b2 = X (W1 W2) + (b1 W2 + b2): the 203,530 "
     "parameters describe only 7,850 numbers' worth of model, the size of softmax regression. "
