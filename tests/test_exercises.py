@@ -138,6 +138,7 @@ CASES = {
              "The output layer has biases too"),
             ("n_params = [784 * 512]", "it should be a number"),
         ], ["n_params = 468_874",
+            "n_params = tf.reduce_sum([784 * 512 + 512, 512 * 128 + 128, 128 * 10 + 10])",
             "n_params = sum(a * b + b for a, b in [(784, 512), (512, 128), (128, 10)])"]),
         ("has 0 trainable variables", [
             (mlp2(h2="tf.matmul(H1, self.W2) + self.b2"),
@@ -160,6 +161,8 @@ CASES = {
             (ONE_UNIT.format(p=30, acc=EVALUATED, why="'b'"), "between 0 and 1"),
             (ONE_UNIT.format(p=0.3, acc=EVALUATED, why="..."), "Now set `why`"),
         ], [ONE_UNIT.format(p=0.9, acc=EVALUATED, why="'b'"),
+            ONE_UNIT.format(p="tf.constant(0.5)", acc=f"tf.constant({EVALUATED}, tf.float64)",
+                            why="'b'"),
             ONE_UNIT.format(p="0.25", acc=f"float({EVALUATED})", why='" (B) "')]),
     ],
     "02": [

@@ -85,10 +85,15 @@ def raised(err):
 
 
 def number(value, what):
-    """value as a float, or NotYet saying it is not a number."""
+    """value as a float, or NotYet saying it is not a number. A number held in a 0-d NumPy
+    array or tensor (`tf.reduce_sum(...)`) is a number too."""
     if isinstance(value, str):
         raise NotYet(f"`{what}` is the text {value!r}, not a number: remove the quotes so "
                      "that Python computes it.")
+    if hasattr(value, "__array__") and not isinstance(value, np.number):
+        held = np.asarray(value)
+        if held.shape == () and held.dtype.kind in "iuf":
+            value = held[()]
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
         raise NotYet(f"`{what}` is a {type(value).__name__}; it should be a number.")
     return float(value)
