@@ -170,6 +170,7 @@ CASES = {
             ("class MLPLikeScratch(MLP):\n    pass", "Glorot-uniform, Keras's default"),
             (init_class("tf.keras.initializers.RandomNormal(stddev=0.01 ** 2)"),
              "0.01² is the variance"),
+            (init_class("'random_normal'"), "RandomNormal's default stddev"),
             (init_class("tf.keras.initializers.RandomNormal(stddev=1.0)"),
              "the scratch model draws N(0, 0.01²)"),
             (init_class("tf.keras.initializers.RandomNormal(stddev=0.01)",

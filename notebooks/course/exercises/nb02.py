@@ -25,6 +25,10 @@ def _init(model_class):
             if abs(std / glorot - 1) < 0.1:
                 raise NotYet(f"{W_name} has std {std:.4f}: that is Glorot-uniform, Keras's "
                              "default. Pass a `kernel_initializer` to each Dense layer.")
+            if abs(std / 0.05 - 1) < 0.1:
+                raise NotYet(f"{W_name} has std {std:.3f}: that is RandomNormal's default "
+                             "stddev, which the name 'random_normal' gives. Set stddev "
+                             "yourself.")
             if abs(std / 1e-4 - 1) < 0.1:
                 raise NotYet(f"{W_name} has std {std:.2g}: 0.01² is the variance; Keras's "
                              "`stddev` takes the standard deviation.")
