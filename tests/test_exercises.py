@@ -227,6 +227,8 @@ CASES = {
                                  64: [0.8, 0.79, 0.81]}, verdict="lower"), "256 among them"),
             (REAL_SWEEP.format(sweep="sweep_real", verdict="..."), "Now the verdict"),
         ], [REAL_SWEEP.format(sweep="dict(sweep_real)", verdict="sweep_right"),
+            REAL_SWEEP.format(sweep="{w: [tf.constant(a) for a in sweep_real[w]] "
+                                    "for w in sweep_real}", verdict="sweep_right"),
             REAL_SWEEP.format(sweep="{w: list(sweep_real[w]) for w in [256, 64, 16]}",
                               verdict="sweep_right.capitalize() + '.'")]),
         ("still `...`", [

@@ -129,15 +129,18 @@ def _sweep(try_mlp, sweep, seeds, verdict):
     if len(seeds) < 3:
         raise NotYet("Two seeds give two paired differences, and an interval from two is "
                      "too wide to say anything: use at least three seeds.")
+    numbers = {}
     for width, accs in sweep.items():
         if not isinstance(accs, (list, tuple)) or len(accs) != len(seeds):
             raise NotYet(f"sweep[{width}] should hold one accuracy per seed ({len(seeds)}), "
                          "the same seeds for every width.")
-        if not all(0 <= number(a, f"sweep[{width}]") <= 1 for a in accs):
-            raise NotYet(f"sweep[{width}] = {accs}: accuracies lie in [0, 1].")
-        if len(set(accs)) == 1:
-            raise NotYet(f"At width {width}, every seed gave {accs[0]}: the runs did not use "
-                         "their seed. Pass `seed=s` to `try_mlp`.")
+        numbers[width] = [number(a, f"sweep[{width}]") for a in accs]
+        if not all(0 <= a <= 1 for a in numbers[width]):
+            raise NotYet(f"sweep[{width}] = {numbers[width]}: accuracies lie in [0, 1].")
+        if len(set(numbers[width])) == 1:
+            raise NotYet(f"At width {width}, every seed gave {numbers[width][0]}: the runs did "
+                         "not use their seed. Pass `seed=s` to `try_mlp`.")
+    sweep = numbers
     if len(sweep) < 3 or 256 not in sweep:
         raise NotYet("Try at least three widths, 256 among them (the baseline).")
     narrowest = min(sweep)
