@@ -163,7 +163,7 @@ CASES = {
         ], [ONE_UNIT.format(p=0.9, acc=EVALUATED, why="'b'"),
             ONE_UNIT.format(p="tf.constant(0.5)", acc=f"tf.constant({EVALUATED}, tf.float64)",
                             why="'b'"),
-            ONE_UNIT.format(p="0.25", acc=f"float({EVALUATED})", why='" (B) "')]),
+            ONE_UNIT.format(p="0.25", acc=f"float({EVALUATED})", why="\" ('B') \"")]),
     ],
     "02": [
         ("met a `...` still in it", [

@@ -100,11 +100,11 @@ def number(value, what):
 
 
 def choice(value):
-    """A text answer as the checks compare it: 'Higher.', ' (B) ' and 'b)' read as 'higher'
-    and 'b'. Anything else comes back as it is."""
+    """A text answer as the checks compare it: 'Higher.', ' (B) ', "'b'" and 'b)' read as
+    'higher' and 'b'. Anything else comes back as it is."""
     if not isinstance(value, str):
         return value
-    return value.strip().strip("().").strip().lower()
+    return value.strip().strip("().'\"").strip().lower()
 
 
 def calls(function):
